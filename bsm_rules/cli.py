@@ -1,0 +1,218 @@
+"""The `bsm` command line: thin wrappers over the library; `main(argv) -> int`, exit statuses
+defined once below."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from typing import TextIO
+
+from .diagnostics import caret_snippet, render
+from .errors import MessageError, PolicyError
+from .message import parse_context, parse_timestamp
+from .verdict import invalid_result
+
+__all__ = ["main", "EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID"]
+
+EXIT_OK = 0          # every message allowed or warned; a clean lint/test run
+EXIT_BLOCKED = 1     # some message blocked; lint errors; failed tests; fmt --check found changes
+EXIT_INVALID = 2     # invalid input or misuse of the command
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit; main() returns instead
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+def _use_color(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _load(policy_arg: str | None, err: TextIO):
+    from .policy import load_policy
+
+    try:
+        policy = load_policy(policy_arg)
+    except PolicyError as error:
+        color = _use_color(err)
+        for diagnostic in error.diagnostics:
+            print(render(diagnostic, color), file=err, end="\n\n")
+        errors = sum(1 for d in error.diagnostics if d.is_error)
+        print(f"bsm: the policy has {errors} error(s); nothing was checked", file=err)
+        return None
+    return policy
+
+
+def _context_from_args(args) -> dict:
+    context: dict = {}
+    if args.context:
+        try:
+            with open(args.context, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except OSError as error:
+            raise _UsageError(f"--context {args.context}: {error.strerror or error}") from None
+        except json.JSONDecodeError as error:
+            raise _UsageError(f"--context {args.context}: not valid JSON: {error.msg} at line {error.lineno}") from None
+        try:
+            context = parse_context(document, "$")
+        except MessageError as error:
+            raise _UsageError(f"--context {args.context}: {error}") from None
+    for key in ("avg_daily_orders", "sent_today"):
+        value = getattr(args, key)
+        if value is not None:
+            if value < 0:
+                raise _UsageError(f"--{key.replace('_', '-')} must be >= 0")
+            context[key] = value
+    return context
+
+
+def _render_violation_text(violation, message, out: TextIO, color: bool) -> None:
+    marker = {"error": "error", "warning": "warning", "info": "info"}[violation.severity]
+    print(f"  {marker}[{violation.rule}]: {violation.message}", file=out)
+    if violation.field is None:
+        return
+    field_text = _field_text(message, violation.field)
+    if violation.start is None or field_text is None:
+        print(f"    --> {violation.field}", file=out)
+        return
+    line = field_text.count("\n", 0, violation.start) + 1
+    column = violation.start - (field_text.rfind("\n", 0, violation.start) + 1) + 1
+    print(f"    --> {violation.field}:{line}:{column}", file=out)
+    for text_line in caret_snippet(field_text, violation.start, violation.end, color=color, kind=marker):
+        print("    " + text_line, file=out)
+
+
+def _field_text(message, field: str) -> str | None:
+    if message is None:
+        return None
+    if field in ("subject", "body", "html"):
+        return getattr(message, field)
+    return None
+
+
+def _cmd_check(args, out: TextIO, err: TextIO) -> int:
+    from .inputs import InputError, read_inputs
+    from .message import parse_message
+
+    context = _context_from_args(args)
+    now = None
+    if args.now:
+        try:
+            now = parse_timestamp(args.now, "--now")
+        except MessageError as error:
+            raise _UsageError(str(error)) from None
+    policy = _load(args.policy, err)
+    if policy is None:
+        return EXIT_INVALID
+    color = args.format == "text" and _use_color(out)
+    status = EXIT_OK
+    counts = {"allow": 0, "warn": 0, "block": 0, "invalid": 0}
+    try:
+        items = read_inputs(args.inputs or ["-"])
+        for item in items:
+            if item.error is not None:
+                result, message = invalid_result(item.default_id, item.error), None
+            else:
+                message = None
+                try:
+                    message = item.message or parse_message(item.value, item.default_id)
+                    result = policy.compiled.evaluate(message, context, now).to_json()
+                except MessageError as error:
+                    message_id = item.value.get("id") if isinstance(item.value, dict) else None
+                    result = invalid_result(str(message_id) if message_id is not None else item.default_id,
+                                            f"{item.where}: {error}")
+            verdict = result["verdict"]
+            counts[verdict] += 1
+            if verdict == "invalid":
+                status = EXIT_INVALID
+            elif verdict == "block" and status == EXIT_OK:
+                status = EXIT_BLOCKED
+            if args.format == "json":
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            else:
+                _print_text_result(result, message, out, color)
+    except InputError as error:
+        raise _UsageError(str(error)) from None
+    if args.format == "text":
+        summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        print(f"{sum(counts.values())} message(s): {summary or 'none'}", file=out)
+    return status
+
+
+def _print_text_result(result: dict, message, out: TextIO, color: bool) -> None:
+    from .verdict import Violation
+
+    print(f"{result['message']}: {result['verdict']}", file=out)
+    if result["verdict"] == "invalid":
+        print(f"  {result['error']}", file=out)
+        return
+    for violation in result["violations"]:
+        _render_violation_text(Violation(**violation), message, out, color)
+
+
+def _cmd_lint(args, out: TextIO, err: TextIO) -> int:
+    from .lint import run_lint
+
+    return run_lint(args, out, err)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="bsm", description="Check Amazon Buyer-Seller messages against bsm policies.")
+    parser.add_argument("--version", action="version", version=f"bsm {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="check messages against a policy")
+    check.add_argument("inputs", nargs="*", metavar="INPUT",
+                       help="message files (.json, .jsonl, .eml, .mbox) or - for standard input (default)")
+    check.add_argument("--policy", help="policy file (default: the bundled Amazon policy)")
+    check.add_argument("--context", metavar="FILE", help="JSON object with avg_daily_orders and sent_today")
+    check.add_argument("--avg-daily-orders", dest="avg_daily_orders", type=float, metavar="N")
+    check.add_argument("--sent-today", dest="sent_today", type=int, metavar="N")
+    check.add_argument("--now", metavar="TIMESTAMP", help="evaluate as if at this RFC 3339 time")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=_cmd_check)
+
+    lint = commands.add_parser("lint", help="report problems in policy files")
+    lint.add_argument("paths", nargs="+", metavar="PATH")
+    lint.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    lint.add_argument("--fail-on", choices=("error", "warning"), default="error")
+    lint.set_defaults(handler=_cmd_lint)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help(err)
+            return EXIT_INVALID
+        return args.handler(args, out, err)
+    except _UsageError as error:
+        print(f"{error}", file=err)
+        return EXIT_INVALID
+    except SystemExit as exit_:  # --help and --version
+        return int(exit_.code or 0)
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def run() -> None:
+    sys.exit(main())

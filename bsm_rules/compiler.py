@@ -1,0 +1,591 @@
+"""Compiles a checked policy into an evaluator: every expression becomes a closure, every
+pattern, word list and constant is prepared once, so evaluating a message does no lookups.
+
+Conditions are three-valued: True, False or None (unknown, e.g. a comparison with an absent
+field). A true condition may instead be a non-empty tuple of `Location`s, the places in the
+message that made it true; `forbid` reports a violation at each of them."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Callable
+
+import attrs
+import re2
+
+from . import ast
+from .checker import CheckedPolicy, CheckedRule, compile_regex, template_fields
+from .errors import MessageError
+from .message import Message
+from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text, locations_of
+from .schema import ANY, BUILTINS, Type
+from .verdict import Verdict, Violation
+
+__all__ = ["CompiledPolicy", "compile_policy", "truth"]
+
+Fn = Callable[[MessageView], Any]
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+def truth(value: Any) -> bool | None:
+    """The truth of a condition result: None stays unknown."""
+    if value is None:
+        return None
+    return bool(value)
+
+
+def _witnesses(value: Any) -> tuple[Location, ...]:
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, list):
+        return locations_of(value)
+    return ()
+
+
+@attrs.frozen
+class WordList:
+    """A phrase list prepared for matching (one RE2 alternation) and for membership."""
+
+    regex: Any
+    values: frozenset
+
+
+def _phrase_regex(phrases) -> Any:
+    alternatives = []
+    for phrase in sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True):
+        escaped = re2.escape(phrase)
+        if phrase[0].isalnum() or phrase[0] == "_":
+            escaped = r"\b" + escaped
+        if phrase[-1].isalnum() or phrase[-1] == "_":
+            escaped = escaped + r"\b"
+        alternatives.append(escaped)
+    if not alternatives:
+        return re2.compile(r"[^\s\S]", _RE2_OPTIONS)
+    return re2.compile("(?i)(?:" + "|".join(alternatives) + ")", _RE2_OPTIONS)
+
+
+def _fold(value: Any) -> Any:
+    if isinstance(value, Text):
+        return str(value).casefold()
+    if isinstance(value, str):
+        return value.casefold()
+    return value
+
+
+def _format_value(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(_format_value(v) for v in value)
+    return str(value)
+
+
+def _search_text(text: Text, regex, position: str | None) -> tuple[Location, ...]:
+    found: list[Location] = []
+    for segment in text.segments:
+        body = segment.text
+        if position is None:
+            found.extend(segment.locate(m.start(), m.end()) for m in regex.finditer(body))
+            continue
+        first = len(body) - len(body.lstrip())
+        last = len(body.rstrip())
+        for match in regex.finditer(body):
+            at_start = match.start() == first
+            at_end = match.end() == last
+            if (position == "start" and at_start) or (position == "end" and at_end) or (
+                position == "middle" and not at_start and not at_end
+            ):
+                found.append(segment.locate(match.start(), match.end()))
+    return tuple(found)
+
+
+class _ExpressionCompiler:
+    def __init__(self, checked: CheckedPolicy):
+        self.checked = checked
+        self.patterns: dict[str, Any] = {}
+        self.word_lists: dict[str, WordList] = {}
+
+    def type_of(self, expr) -> Type:
+        return self.checked.types.get(id(expr), ANY)
+
+    def pattern(self, definition: ast.PatternDef):
+        name = definition.name.name
+        if name not in self.patterns:
+            self.patterns[name] = compile_regex(definition.regex.pattern, definition.regex.flags)
+        return self.patterns[name]
+
+    def word_list(self, definition) -> WordList:
+        name = definition.name.name
+        if name not in self.word_lists:
+            values = [item.value for item in definition.items]
+            self.word_lists[name] = WordList(_phrase_regex(values), frozenset(v.strip().casefold() for v in values))
+        return self.word_lists[name]
+
+    def constant(self, expr) -> tuple[bool, Any]:
+        """(True, value) when the expression is known at compile time."""
+        if isinstance(expr, (ast.StringLit, ast.NumberLit, ast.BoolLit)):
+            return True, expr.value
+        if isinstance(expr, ast.RegexLit):
+            return True, compile_regex(expr.pattern, expr.flags)
+        if isinstance(expr, ast.Name):
+            symbol = self.checked.symbols.get(id(expr))
+            if symbol is None:
+                return False, None
+            kind, target = symbol
+            if kind == "pattern":
+                return True, self.pattern(target)
+            if kind in ("list", "domains"):
+                return True, self.word_list(target)
+            if kind == "category":
+                return True, target.name.name
+            if kind == "reason":
+                return True, target
+        if isinstance(expr, ast.ListLit):
+            items = [self.constant(item) for item in expr.items]
+            if all(known for known, _ in items):
+                return True, [value for _, value in items]
+        return False, None
+
+    def expr(self, expr) -> Fn:
+        known, value = self.constant(expr)
+        if known:
+            return lambda view: value
+        return getattr(self, "compile_" + type(expr).__name__)(expr)
+
+    def condition(self, expr) -> Fn:
+        compiled = self.expr(expr)
+        if self.type_of(expr).is_list:
+            def as_condition(view):
+                values = compiled(view)
+                if values is None:
+                    return None
+                return locations_of(values) or bool(values)
+            return as_condition
+        return compiled
+
+    # -- names and access
+    def compile_Name(self, expr: ast.Name) -> Fn:
+        kind, target = self.checked.symbols.get(id(expr), ("unknown", None))
+        if kind == "variable":
+            name = expr.name
+            return lambda view: view.vars.get(name)
+        if kind in ("field", "context"):
+            return FIELD_GETTERS[expr.name]
+        return lambda view: None
+
+    def compile_AttributeAccess(self, expr: ast.AttributeAccess) -> Fn:
+        target = self.expr(expr.target)
+        name = expr.name.name
+        if self.type_of(expr.target).is_list:
+            return lambda view: None if (t := target(view)) is None else [getattr(x, name, None) for x in t]
+        return lambda view: None if (t := target(view)) is None else getattr(t, name, None)
+
+    def compile_Call(self, expr: ast.Call) -> Fn:
+        function = BUILTIN_FUNCTIONS[expr.function.name]
+        args = [self.expr(arg) for arg in expr.args]
+        if len(args) == 1:
+            (only,) = args
+            return lambda view: function(only(view))
+        return lambda view: function(*[arg(view) for arg in args])
+
+    def compile_ListLit(self, expr: ast.ListLit) -> Fn:
+        items = [self.expr(item) for item in expr.items]
+        return lambda view: [item(view) for item in items]
+
+    # -- logic
+    def compile_Not(self, expr: ast.Not) -> Fn:
+        operand = self.condition(expr.operand)
+
+        def negate(view):
+            value = truth(operand(view))
+            return None if value is None else not value
+        return negate
+
+    def compile_Logical(self, expr: ast.Logical) -> Fn:
+        left = self.condition(expr.left)
+        right = self.condition(expr.right)
+        if expr.op == "and":
+            def both(view):
+                a = left(view)
+                ta = truth(a)
+                if ta is False:
+                    return False
+                b = right(view)
+                tb = truth(b)
+                if tb is False:
+                    return False
+                if ta is None or tb is None:
+                    return None
+                return (_witnesses(a) + _witnesses(b)) or True
+            return both
+
+        def either(view):
+            a = left(view)
+            b = right(view)
+            ta, tb = truth(a), truth(b)
+            if ta or tb:
+                return ((_witnesses(a) if ta else ()) + (_witnesses(b) if tb else ())) or True
+            if ta is None or tb is None:
+                return None
+            return False
+        return either
+
+    def compile_Quantifier(self, expr: ast.Quantifier) -> Fn:
+        source = self.expr(expr.source)
+        body = self.condition(expr.condition)
+        variable = expr.variable.name
+        universal = expr.kind == "all"
+
+        def quantify(view):
+            items = source(view)
+            if items is None:
+                return None
+            saved = view.vars.get(variable)
+            found: list[Location] = []
+            any_true = unknown = False
+            try:
+                for item in items:
+                    view.vars[variable] = item
+                    result = body(view)
+                    value = truth(result)
+                    if value is None:
+                        unknown = True
+                    elif value:
+                        any_true = True
+                        if not universal:
+                            witnesses = _witnesses(result)
+                            location = getattr(item, "location", None)
+                            found.extend(witnesses or ((location,) if location else ()))
+                    elif universal:
+                        return False
+            finally:
+                view.vars[variable] = saved
+            if universal:
+                return None if unknown else True
+            if any_true:
+                return tuple(dict.fromkeys(found)) or True
+            return None if unknown else False
+        return quantify
+
+    def compile_Presence(self, expr: ast.Presence) -> Fn:
+        operand = self.expr(expr.operand)
+        wanted = expr.present
+
+        def presence(view):
+            value = operand(view)
+            if isinstance(value, Text):
+                present = value.present
+            elif isinstance(value, list):
+                present = bool(value)
+            else:
+                present = value is not None
+            return present == wanted
+        return presence
+
+    # -- comparisons
+    def compile_Compare(self, expr: ast.Compare) -> Fn:
+        left = self.expr(expr.left)
+        if expr.op in ("in", "not in"):
+            return self.membership(expr, left)
+        right = self.expr(expr.right)
+        op = expr.op
+        if op in ("==", "!="):
+            equal = op == "=="
+
+            def equality(view):
+                a, b = left(view), right(view)
+                if a is None or b is None:
+                    return None
+                return (_fold(a) == _fold(b)) == equal
+            return equality
+        compare = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+                   ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}[op]
+
+        def ordering(view):
+            a, b = left(view), right(view)
+            if a is None or b is None:
+                return None
+            return compare(a, b)
+        return ordering
+
+    def membership(self, expr: ast.Compare, left: Fn) -> Fn:
+        inside = expr.op == "in"
+        known, value = self.constant(expr.right)
+        if known:
+            values = value.values if isinstance(value, WordList) else frozenset(_fold(v) for v in value)
+
+            def constant_membership(view):
+                a = left(view)
+                if a is None:
+                    return None
+                return (_fold(a) in values) == inside
+            return constant_membership
+        right = self.expr(expr.right)
+
+        def membership(view):
+            a, b = left(view), right(view)
+            if a is None or b is None:
+                return None
+            found = _fold(a) in (b.values if isinstance(b, WordList) else {_fold(v) for v in b if v is not None})
+            return found == inside
+        return membership
+
+    def compile_TextOp(self, expr: ast.TextOp) -> Fn:
+        left = self.expr(expr.left)
+        if expr.op == "contains":
+            known, value = self.constant(expr.right)
+            if known:
+                regex = value.regex if isinstance(value, WordList) else _phrase_regex(
+                    value if isinstance(value, list) else [value])
+                return lambda view: self.contains(left(view), regex)
+            right = self.expr(expr.right)
+            return lambda view: self.contains(left(view), _dynamic_phrases(right(view)))
+        right = self.expr(expr.right)
+        at_start = expr.op == "starts with"
+
+        def affix(view):
+            a, b = left(view), right(view)
+            if a is None or b is None:
+                return None
+            wanted = _fold(b).strip()
+            if isinstance(a, Text):
+                found = []
+                for segment in a.segments:
+                    body = segment.text
+                    stripped = body.strip()
+                    lead = len(body) - len(body.lstrip())
+                    if at_start and stripped.casefold().startswith(wanted):
+                        found.append(segment.locate(lead, lead + len(wanted)))
+                    elif not at_start and stripped.casefold().endswith(wanted):
+                        end = lead + len(stripped)
+                        found.append(segment.locate(end - len(wanted), end))
+                return tuple(found)
+            text = _fold(a).strip()
+            return text.startswith(wanted) if at_start else text.endswith(wanted)
+        return affix
+
+    @staticmethod
+    def contains(value: Any, regex) -> Any:
+        if value is None or regex is None:
+            return None
+        if isinstance(value, Text):
+            return _search_text(value, regex, None)
+        if isinstance(value, list):
+            return any(isinstance(v, str) and regex.fullmatch(v.strip()) for v in value)
+        return regex.search(str(value)) is not None
+
+    def compile_MatchesOp(self, expr: ast.MatchesOp) -> Fn:
+        subject = self.expr(expr.subject)
+        known, pattern = self.constant(expr.pattern)
+        position = expr.position
+        if known and isinstance(pattern, WordList):
+            pattern = pattern.regex
+        dynamic = None if known else self.expr(expr.pattern)
+
+        def matches(view):
+            value = subject(view)
+            regex = pattern if dynamic is None else dynamic(view)
+            if isinstance(regex, WordList):
+                regex = regex.regex
+            if value is None or regex is None:
+                return None
+            if isinstance(value, Text):
+                return _search_text(value, regex, position)
+            if isinstance(value, list):
+                return any(isinstance(v, str) and regex.search(v) for v in value)
+            return regex.search(str(value)) is not None
+        return matches
+
+    # -- arithmetic
+    def compile_Arith(self, expr: ast.Arith) -> Fn:
+        left, right, op = self.expr(expr.left), self.expr(expr.right), expr.op
+
+        def arithmetic(view):
+            a, b = left(view), right(view)
+            if a is None or b is None:
+                return None
+            return _arith(op, a, b)
+        return arithmetic
+
+    def compile_Negate(self, expr: ast.Negate) -> Fn:
+        operand = self.expr(expr.operand)
+        return lambda view: None if (v := operand(view)) is None else -v
+
+    # -- messages
+    def template(self, template: ast.StringLit | None, fallback: str) -> Callable[[MessageView, Location | None], str]:
+        text = template.value if template is not None else fallback
+        names = template_fields(text)
+        if not names:
+            literal = text.replace("{{", "{").replace("}}", "}")
+            return lambda view, location: literal
+        getters: dict[str, Fn] = {}
+        for name in names:
+            if name == "match" or name in getters:
+                continue
+            head, *rest = name.split(".")
+            getter = FIELD_GETTERS.get(head, lambda view: None)
+            for part in rest:
+                getter = (lambda inner, attribute: lambda view: None if (v := inner(view)) is None
+                          else getattr(v, attribute, None))(getter, part)
+            getters[name] = getter
+
+        def render(view: MessageView, location: Location | None) -> str:
+            values = {name: _format_value(getter(view)) for name, getter in getters.items()}
+            values["match"] = location.excerpt if location and location.excerpt is not None else ""
+            return _TemplateFormatter().vformat(text, (), values)
+        return render
+
+
+class _TemplateFormatter:
+    """str.format that looks placeholders up whole (`recipient.language` is one key)."""
+
+    def vformat(self, text: str, args, values: dict) -> str:
+        import string
+        out = []
+        for literal, name, _, _ in string.Formatter().parse(text):
+            out.append(literal)
+            if name is not None:
+                out.append(values.get(name, ""))
+        return "".join(out)
+
+
+def _dynamic_phrases(value: Any):
+    if value is None:
+        return None
+    if isinstance(value, WordList):
+        return value.regex
+    phrases = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return _phrase_regex(phrases)
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    if isinstance(a, datetime.datetime) or isinstance(b, datetime.datetime):
+        if op == "-" and isinstance(a, datetime.datetime) and isinstance(b, datetime.datetime):
+            return (a - b).total_seconds()
+        if isinstance(a, datetime.datetime):
+            delta = datetime.timedelta(seconds=b)
+            return a + delta if op == "+" else a - delta
+        return b + datetime.timedelta(seconds=a)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if b == 0:
+        return None
+    return a / b
+
+
+@attrs.frozen
+class _CompiledRule:
+    id: str
+    severity: str
+    guards: tuple[Fn, ...]
+    conditions: tuple[tuple[str, Fn], ...]
+    severity_cases: tuple[tuple[str, Fn], ...]
+    notes: tuple[tuple[Callable, Fn], ...]
+    message: Callable[[MessageView, Location | None], str]
+
+    def run(self, view: MessageView, out: list[Violation]) -> None:
+        for guard in self.guards:
+            if truth(guard(view)) is not True:
+                return
+        severity = self.severity
+        for case_severity, case in self.severity_cases:
+            if truth(case(view)):
+                severity = case_severity
+                break
+        for kind, condition in self.conditions:
+            result = condition(view)
+            value = truth(result)
+            if kind == "require":
+                if value is False:
+                    self.report_missing(view, severity, out)
+            elif value:
+                locations = _witnesses(result)
+                if not locations:
+                    out.append(Violation(self.id, severity, self.message(view, None)))
+                for location in dict.fromkeys(locations):
+                    out.append(Violation(self.id, severity, self.message(view, location), location.field,
+                                         location.start, location.end, location.excerpt))
+
+    def report_missing(self, view: MessageView, severity: str, out: list[Violation]) -> None:
+        message = self.message(view, None)
+        for render_note, note_condition in self.notes:
+            result = note_condition(view)
+            if truth(result):
+                locations = _witnesses(result)
+                location = locations[0] if locations else None
+                message = f"{message}; {render_note(view, location)}"
+                if location is not None:
+                    out.append(Violation(self.id, severity, message, location.field, location.start,
+                                         location.end, location.excerpt))
+                    return
+        out.append(Violation(self.id, severity, message))
+
+
+class CompiledPolicy:
+    """A policy ready to evaluate many messages."""
+
+    def __init__(self, checked: CheckedPolicy, rules: list[_CompiledRule]):
+        self.checked = checked
+        self.rules = rules
+        self.categories = frozenset(checked.categories)
+        self.reason_categories = checked.reason_categories
+
+    def validate(self, message: Message) -> None:
+        """Input errors that depend on the policy's vocabulary."""
+        if not self.categories:
+            return
+        if message.category is not None and message.category not in self.categories:
+            raise MessageError("$.category", f"unknown category '{message.category}'; known: "
+                               + ", ".join(sorted(self.categories)))
+        if message.contact_reason is not None and message.contact_reason.casefold() not in self.reason_categories:
+            known = sorted({site for site in self.checked.reason_categories})
+            raise MessageError("$.contact_reason", f"unknown contact reason '{message.contact_reason}'; known: "
+                               + ", ".join(known))
+
+    def evaluate(self, message: Message, context: dict | None = None, now: datetime.datetime | None = None) -> Verdict:
+        self.validate(message)
+        merged = dict(context or {})
+        merged.update(message.context)
+        view = MessageView(message, merged, now or datetime.datetime.now(datetime.timezone.utc), self.reason_categories)
+        violations: list[Violation] = []
+        for rule in self.rules:
+            rule.run(view, violations)
+        return Verdict(message.id, tuple(violations))
+
+
+def _compile_rule(compiler: _ExpressionCompiler, rule: CheckedRule) -> _CompiledRule:
+    definition = rule.definition
+    guards, conditions, severity_cases, notes = [], [], [], []
+    for clause in definition.clauses:
+        if isinstance(clause, ast.WhenClause):
+            guards.append(compiler.condition(clause.condition))
+        elif isinstance(clause, ast.RequireClause):
+            conditions.append(("require", compiler.condition(clause.condition)))
+        elif isinstance(clause, ast.ForbidClause):
+            conditions.append(("forbid", compiler.condition(clause.condition)))
+        elif isinstance(clause, ast.SeverityClause):
+            severity_cases.append((clause.severity.name, compiler.condition(clause.condition)))
+        elif isinstance(clause, ast.NoteClause):
+            notes.append((compiler.template(clause.template, ""), compiler.condition(clause.condition)))
+    return _CompiledRule(
+        rule.id, rule.severity, tuple(guards), tuple(conditions), tuple(severity_cases), tuple(notes),
+        compiler.template(rule.message, f"rule {rule.id} is broken"),
+    )
+
+
+def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
+    """Compile a policy that checked without errors."""
+    compiler = _ExpressionCompiler(checked)
+    rules = [_compile_rule(compiler, rule) for rule in checked.rules if not rule.disabled]
+    return CompiledPolicy(checked, rules)

@@ -1,0 +1,147 @@
+"""The one diagnostic type of the project and its caret renderer (shared by CLI, lint and LSP)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+import attrs
+
+from .source import Span
+
+__all__ = ["Diagnostic", "Fix", "Related", "Severity", "caret_snippet", "render", "render_all"]
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@attrs.frozen
+class Related:
+    """Another place that explains a diagnostic ("first defined here")."""
+
+    message: str
+    span: Span
+
+
+@attrs.frozen
+class Fix:
+    """A suggested edit: replace the text of `span` with `replacement`."""
+
+    title: str
+    span: Span
+    replacement: str
+
+
+@attrs.frozen
+class Diagnostic:
+    """A located problem in a policy, with a stable code (BSM1xx syntax, 2xx names, 3xx types,
+    4xx patterns, 5xx lint)."""
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span
+    label: str = ""
+    notes: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_json(self) -> dict:
+        result = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.span.source.name,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+        }
+        if self.notes:
+            result["notes"] = list(self.notes)
+        if self.related:
+            result["related"] = [
+                {"message": r.message, "file": r.span.source.name, "line": r.span.line, "column": r.span.column}
+                for r in self.related
+            ]
+        if self.fixes:
+            result["fixes"] = [
+                {
+                    "title": f.title,
+                    "line": f.span.line,
+                    "column": f.span.column,
+                    "end_line": f.span.end_line,
+                    "end_column": f.span.end_column,
+                    "replacement": f.replacement,
+                }
+                for f in self.fixes
+            ]
+        return result
+
+
+_COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m", "note": "\x1b[1;34m"}
+_RESET = "\x1b[0m"
+
+
+def _paint(text: str, kind: str, color: bool) -> str:
+    return f"{_COLORS[kind]}{text}{_RESET}" if color else text
+
+
+def caret_snippet(text: str, start: int, end: int, label: str = "", marker: str = "^", gutter: int = 0,
+                  color: bool = False, kind: str = "error", line_offset: int = 0) -> list[str]:
+    """The line of `text` holding offset `start`, numbered, with markers under `start:end`
+    (clipped to that line). The one caret renderer for policy diagnostics and message findings."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end == -1 else line_end
+    line_number = text.count("\n", 0, start) + 1 + line_offset
+    gutter = max(gutter, len(str(line_number)))
+    shown = text[line_start:line_end].replace("\t", " ")
+    width = max(1, min(end, line_end) - start)
+    bar = " " * gutter + " |"
+    carets = " " * (start - line_start) + _paint(marker * width + (f" {label}" if label else ""), kind, color)
+    return [f"{line_number:>{gutter}} | {shown}", f"{bar} {carets}"]
+
+
+def _snippet(span: Span, label: str, marker: str, gutter: int, color: bool, kind: str) -> list[str]:
+    return caret_snippet(span.source.text, span.start, span.end, label, marker, gutter, color, kind)
+
+
+def render(diagnostic: Diagnostic, color: bool = False) -> str:
+    """Render a diagnostic rustc-style: header, location, source line, carets, notes."""
+    span = diagnostic.span
+    kind = diagnostic.severity.value
+    gutter = len(str(max([span.line] + [r.span.line for r in diagnostic.related])))
+    lines = [
+        _paint(f"{kind}[{diagnostic.code}]", kind, color) + f": {diagnostic.message}",
+        " " * gutter + f"--> {span}",
+        " " * gutter + " |",
+    ]
+    lines += _snippet(span, diagnostic.label, "^", gutter, color, kind)
+    for related in diagnostic.related:
+        if related.span.source is span.source:
+            lines += _snippet(related.span, related.message, "-", gutter, color, "note")
+        else:
+            lines.append(" " * gutter + f" = note: {related.message} at {related.span}")
+    for note in diagnostic.notes:
+        lines.append(" " * gutter + f" = {note}")
+    for fix in diagnostic.fixes:
+        lines.append(" " * gutter + f" = help: {fix.title}")
+    return "\n".join(lines)
+
+
+def render_all(diagnostics: Iterable[Diagnostic], color: bool = False) -> str:
+    return "\n\n".join(render(d, color) for d in diagnostics)

@@ -1,0 +1,253 @@
+"""The canonical layout of policy text (`bsm fmt` and editor formatting); comments are kept
+before the statement or clause they precede, or at the end of the line they end."""
+
+from __future__ import annotations
+
+from . import ast
+from .source import Span
+
+__all__ = ["format_policy", "format_expr", "quote_string", "FormatError"]
+
+INDENT = "  "
+MAX_WIDTH = 100
+
+
+class FormatError(Exception):
+    """The text has syntax errors; formatting needs a policy that parses."""
+
+
+def quote_string(value: str) -> str:
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\t", "\\t").replace("\r", "\\r"))
+    return f'"{escaped}"'
+
+
+def _regex(regex: ast.RegexLit) -> str:
+    return "/" + regex.pattern.replace("/", "\\/") + "/" + regex.flags
+
+
+# Binding strength: a child binding more loosely than its parent needs parentheses.
+_OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _POSTFIX = range(8)
+
+
+def _precedence(expr) -> int:
+    if isinstance(expr, ast.Logical):
+        return _OR if expr.op == "or" else _AND
+    if isinstance(expr, ast.Not):
+        return _NOT
+    if isinstance(expr, (ast.Compare, ast.TextOp, ast.MatchesOp, ast.Presence)):
+        return _COMPARE
+    if isinstance(expr, ast.Arith):
+        return _SUM if expr.op in "+-" else _PRODUCT
+    if isinstance(expr, ast.Negate):
+        return _UNARY
+    return _POSTFIX
+
+
+def format_expr(expr) -> str:
+    def wrap(child, minimum: int) -> str:
+        text = format_expr(child)
+        return f"({text})" if _precedence(child) < minimum else text
+
+    if isinstance(expr, ast.NumberLit):
+        return expr.text
+    if isinstance(expr, ast.StringLit):
+        return quote_string(expr.value)
+    if isinstance(expr, ast.RegexLit):
+        return _regex(expr)
+    if isinstance(expr, ast.BoolLit):
+        return "true" if expr.value else "false"
+    if isinstance(expr, ast.Name):
+        return expr.name
+    if isinstance(expr, ast.AttributeAccess):
+        return f"{wrap(expr.target, _POSTFIX)}.{expr.name.name}"
+    if isinstance(expr, ast.Call):
+        return f"{expr.function.name}({', '.join(format_expr(a) for a in expr.args)})"
+    if isinstance(expr, ast.ListLit):
+        return "[" + ", ".join(format_expr(i) for i in expr.items) + "]"
+    if isinstance(expr, ast.Quantifier):
+        return (f"{expr.kind}({expr.variable.name} in {format_expr(expr.source)}: "
+                f"{format_expr(expr.condition)})")
+    if isinstance(expr, ast.Not):
+        return f"not {wrap(expr.operand, _NOT)}"
+    if isinstance(expr, ast.Negate):
+        return f"-{wrap(expr.operand, _UNARY)}"
+    if isinstance(expr, ast.Logical):
+        level = _precedence(expr)
+        return f"{wrap(expr.left, level)} {expr.op} {wrap(expr.right, level + 1)}"
+    if isinstance(expr, ast.Arith):
+        level = _precedence(expr)
+        return f"{wrap(expr.left, level)} {expr.op} {wrap(expr.right, level + 1)}"
+    if isinstance(expr, (ast.Compare, ast.TextOp)):
+        return f"{wrap(expr.left, _SUM)} {expr.op} {wrap(expr.right, _SUM)}"
+    if isinstance(expr, ast.MatchesOp):
+        position = {"start": " at start", "end": " at end", "middle": " in middle", None: ""}[expr.position]
+        return f"{wrap(expr.subject, _SUM)} matches {wrap(expr.pattern, _SUM)}{position}"
+    if isinstance(expr, ast.Presence):
+        return f"{wrap(expr.operand, _SUM)} is {'present' if expr.present else 'absent'}"
+    raise TypeError(f"cannot format {type(expr).__name__}")
+
+
+def _annotations(annotations) -> list[str]:
+    return [f"@{a.name.name}(" + ", ".join(quote_string(arg.value) for arg in a.args) + ")" for a in annotations]
+
+
+def _wrapped_list(prefix: str, items: list[str], suffix: str, indent: str) -> list[str]:
+    """`prefix a, b, c suffix` on one line when it fits, else filled lines indented below."""
+    one_line = prefix + ", ".join(items) + suffix
+    if len(indent) + len(one_line) <= MAX_WIDTH or not items:
+        return [indent + one_line]
+    lines = [indent + prefix.rstrip()]
+    current = indent + INDENT
+    for item in items:
+        piece = item + ","
+        if current.strip() and len(current) + 1 + len(piece) > MAX_WIDTH:
+            lines.append(current.rstrip())
+            current = indent + INDENT
+        current += ("" if not current.strip() else " ") + piece
+    lines.append(current.rstrip())
+    if suffix.strip():
+        lines.append(indent + suffix.strip())
+    return lines
+
+
+def _filled(prefix: str, items: list[str], indent: str) -> list[str]:
+    """`prefix a, b, c` filled to the width, continuation lines indented one level more."""
+    lines: list[str] = []
+    current = indent + prefix
+    for index, item in enumerate(items):
+        piece = item + ("," if index < len(items) - 1 else "")
+        if current.strip() != prefix.strip() and len(current) + 1 + len(piece) > MAX_WIDTH:
+            lines.append(current.rstrip())
+            current = indent + INDENT * 2
+        current += ("" if current.endswith(" ") or not current.strip() else " ") + piece
+    lines.append(current.rstrip())
+    return lines
+
+
+class _Printer:
+    def __init__(self, policy: ast.Policy):
+        self.comments = sorted(policy.comments, key=lambda c: c.span.start)
+        self.next_comment = 0
+        self.lines: list[str] = []
+
+    def leading(self, before: int, indent: str) -> None:
+        """Emit comments that start before offset `before`."""
+        while self.next_comment < len(self.comments) and self.comments[self.next_comment].span.start < before:
+            comment = self.comments[self.next_comment]
+            self.lines.append(indent + comment.text.rstrip())
+            self.next_comment += 1
+            source = comment.span.source.text
+            following = source[comment.span.end:before]
+            if following.count("\n") >= 2 and not following.strip() and before <= len(source):
+                self.lines.append("")
+
+    def trailing(self, span: Span) -> None:
+        """Append a comment on the same source line as the end of `span` to the last line."""
+        if self.next_comment >= len(self.comments):
+            return
+        comment = self.comments[self.next_comment]
+        source = span.source.text
+        line_end = source.find("\n", span.end)
+        line_end = len(source) if line_end == -1 else line_end
+        if span.end <= comment.span.start < line_end + 1 and "\n" not in source[span.end:comment.span.start]:
+            self.lines[-1] += "  " + comment.text.rstrip()
+            self.next_comment += 1
+
+    def emit(self, lines: list[str], span: Span) -> None:
+        self.lines.extend(lines)
+        self.trailing(span)
+
+    def statement(self, statement) -> None:
+        annotations = _annotations(getattr(statement, "annotations", ()))
+        if isinstance(statement, ast.PolicyHeader):
+            text = f"policy {quote_string(statement.name.value)}"
+            if statement.version:
+                text += f" version {quote_string(statement.version.value)}"
+            if statement.effective:
+                text += f" effective {quote_string(statement.effective.value)}"
+            self.emit(annotations + [text], statement.span)
+        elif isinstance(statement, ast.Include):
+            self.emit([f"include {quote_string(statement.path.value)}"], statement.span)
+        elif isinstance(statement, ast.DisableDef):
+            self.emit([f"disable {statement.rule.name}"], statement.span)
+        elif isinstance(statement, ast.PatternDef):
+            self.emit(annotations + [f"pattern {statement.name.name} = {_regex(statement.regex)}"], statement.span)
+        elif isinstance(statement, (ast.ListDef, ast.DomainsDef)):
+            keyword = "list" if isinstance(statement, ast.ListDef) else "domains"
+            items = [quote_string(i.value) for i in statement.items]
+            self.emit(annotations + _wrapped_list(f"{keyword} {statement.name.name} = [", items, "]", ""),
+                      statement.span)
+        elif isinstance(statement, ast.CategoryDef):
+            self.lines.extend(annotations + [f"category {statement.name.name} {{"])
+            if statement.reasons:
+                self.lines.extend(_filled("reasons ", [r.name for r in statement.reasons], INDENT))
+            if statement.aliases:
+                self.lines.extend(_filled("aliases ", [a.name for a in statement.aliases], INDENT))
+            self.leading(statement.span.end, INDENT)
+            self.emit(["}"], statement.span)
+        elif isinstance(statement, ast.OverrideDef):
+            self.lines.append(f"override {statement.rule.name} {{")
+            for entry in statement.entries:
+                self.leading(entry.span.start, INDENT)
+                if isinstance(entry, ast.SeverityOverride):
+                    self.emit([f"{INDENT}severity {entry.severity.name}"], entry.span)
+                else:
+                    self.emit([f"{INDENT}message {quote_string(entry.template.value)}"], entry.span)
+            self.leading(statement.span.end, INDENT)
+            self.emit(["}"], statement.span)
+        elif isinstance(statement, ast.RuleDef):
+            self.lines.extend(annotations + [f"rule {statement.id.name} {statement.severity.name} {{"])
+            for clause in statement.clauses:
+                self.leading(clause.span.start, INDENT)
+                self.emit([INDENT + _clause(clause)], clause.span)
+            self.leading(statement.span.end, INDENT)
+            self.emit(["}"], statement.span)
+
+    def policy(self, policy: ast.Policy) -> str:
+        previous = None
+        for statement in policy.statements:
+            start = statement.span.start
+            if previous is not None and _blank_line_between(previous, statement):
+                self.lines.append("")
+            self.leading(start, "")
+            self.statement(statement)
+            previous = statement
+        if self.next_comment < len(self.comments) and self.lines:
+            self.lines.append("")
+        self.leading(len(policy.span.source.text) + 1, "")
+        text = "\n".join(self.lines).rstrip("\n")
+        while "\n\n\n" in text:
+            text = text.replace("\n\n\n", "\n\n")
+        return text + "\n" if text else ""
+
+
+def _blank_line_between(previous, statement) -> bool:
+    """One blank line between statements, except between consecutive one-line statements of the
+    same kind (a run of includes, disables, patterns…) written without one."""
+    simple = (ast.Include, ast.DisableDef, ast.PatternDef)
+    if type(previous) is type(statement) and isinstance(statement, simple) and not getattr(statement, "annotations", ()):
+        source = statement.span.source.text
+        return "\n\n" in source[previous.span.end:statement.span.start].replace(" ", "").replace("\t", "")
+    return True
+
+
+def _clause(clause) -> str:
+    if isinstance(clause, ast.MessageClause):
+        return f"message {quote_string(clause.template.value)}"
+    if isinstance(clause, ast.WhenClause):
+        return f"when {format_expr(clause.condition)}"
+    if isinstance(clause, ast.RequireClause):
+        return f"require {format_expr(clause.condition)}"
+    if isinstance(clause, ast.ForbidClause):
+        return f"forbid {format_expr(clause.condition)}"
+    if isinstance(clause, ast.SeverityClause):
+        return f"severity {clause.severity.name} when {format_expr(clause.condition)}"
+    if isinstance(clause, ast.NoteClause):
+        return f"note {quote_string(clause.template.value)} when {format_expr(clause.condition)}"
+    raise TypeError(type(clause).__name__)
+
+
+def format_policy(policy: ast.Policy) -> str:
+    """The canonical text of a parsed policy."""
+    return _Printer(policy).policy(policy)

@@ -1,0 +1,83 @@
+"""Reads policy files and resolves `include`s (relative paths and `bundled:NAME`), reporting
+missing files and include cycles at the include statement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import ast
+from .checker import PolicyUnit
+from .diagnostics import Diagnostic, Related, Severity
+from .parser import parse_source
+from .resources import bundled_policy_path
+from .source import SourceFile
+
+__all__ = ["load_units", "read_source", "resolve_include"]
+
+
+def read_source(path: Path | str) -> SourceFile:
+    """Read a policy file as UTF-8 (a BOM is dropped); raises OSError / UnicodeDecodeError."""
+    text = Path(path).read_bytes().decode("utf-8-sig")
+    return SourceFile(str(path), text.replace("\r\n", "\n"))
+
+
+def resolve_include(target: str, including: str) -> Path:
+    if target.startswith("bundled:"):
+        return bundled_policy_path(target.removeprefix("bundled:").removesuffix(".bsm"))
+    base = Path(including).parent if including and not including.startswith("<") else Path.cwd()
+    return (base / target).resolve()
+
+
+def load_units(source: SourceFile, overlay: dict[str, str] | None = None) -> tuple[list[PolicyUnit], list[Diagnostic]]:
+    """Parse a policy and everything it includes; included files come first, the main file last.
+    `overlay` maps resolved paths to unsaved text (used by the language server)."""
+    units: list[PolicyUnit] = []
+    diagnostics: list[Diagnostic] = []
+    loaded: set[str] = set()
+
+    def visit(current: SourceFile, stack: list[tuple[str, ast.Include | None]], included: bool) -> None:
+        policy, syntax = parse_source(current)
+        diagnostics.extend(syntax)
+        for statement in policy.statements:
+            if not isinstance(statement, ast.Include):
+                continue
+            target = resolve_include(statement.path.value, current.name)
+            key = str(target)
+            if key in [name for name, _ in stack] or key == _key(current.name):
+                cycle = " → ".join([Path(name).name for name, _ in stack] + [Path(key).name])
+                diagnostics.append(Diagnostic(
+                    "BSM210", Severity.ERROR, f"include cycle: {cycle}", statement.path.span,
+                    label="includes a file that is already being included",
+                ))
+                continue
+            if key in loaded:
+                continue
+            try:
+                if overlay and key in overlay:
+                    included_source = SourceFile(key, overlay[key])
+                else:
+                    included_source = read_source(target)
+                    included_source = SourceFile(key, included_source.text)
+            except (OSError, UnicodeDecodeError) as error:
+                reason = "is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "was not found"
+                diagnostics.append(Diagnostic(
+                    "BSM209", Severity.ERROR, f"included file {statement.path.value!r} {reason}",
+                    statement.path.span, label=str(target),
+                    notes=("note: include paths are relative to the including file; `bundled:amazon` names a bundled policy",),
+                ))
+                continue
+            loaded.add(key)
+            visit(included_source, stack + [(key, statement)], True)
+        units.append(PolicyUnit(policy, current.name, included))
+
+    visit(source, [(_key(source.name), None)], False)
+    return units, diagnostics
+
+
+def _key(name: str) -> str:
+    if name.startswith("<"):
+        return name
+    return str(Path(name).resolve())
+
+
+del Related

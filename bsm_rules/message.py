@@ -1,0 +1,187 @@
+"""The message model of ../shared/spec/message-model.md: reads a message JSON object into a
+validated `Message`, reporting a bad field by its JSON path."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import attrs
+
+from .errors import MessageError
+
+__all__ = ["Attachment", "Message", "parse_message", "parse_context", "parse_timestamp"]
+
+
+@attrs.frozen
+class Attachment:
+    """An attached file: its name, size in bytes and (optional) MIME type."""
+
+    name: str
+    size: int
+    content_type: str | None = None
+
+
+@attrs.frozen
+class Message:
+    """One message to check, with the defaults of the message model applied."""
+
+    id: str | None = None
+    sender_role: str = "seller"
+    sender_id: str | None = None
+    recipient_role: str = "buyer"
+    recipient_address: str | None = None
+    recipient_language: str | None = None
+    opted_out: bool = False
+    contact_reason: str | None = None
+    category: str | None = None
+    subject: str = ""
+    body: str = ""
+    html: str | None = None
+    language: str | None = None
+    order_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    sent_at: datetime.datetime | None = None
+    in_reply_to_id: str | None = None
+    in_reply_to_received_at: datetime.datetime | None = None
+    context: dict = attrs.field(factory=dict)
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _string(obj: dict, key: str, path: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MessageError(f"{path}.{key}", f"expected a string, found {_type_name(value)}")
+    return value
+
+
+def _object(obj: dict, key: str, path: str) -> dict:
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MessageError(f"{path}.{key}", f"expected an object, found {_type_name(value)}")
+    return value
+
+
+def parse_timestamp(value: Any, path: str) -> datetime.datetime | None:
+    """An RFC 3339 timestamp with a time zone."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MessageError(path, f"expected an RFC 3339 timestamp string, found {_type_name(value)}")
+    try:
+        parsed = datetime.datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        raise MessageError(path, f"'{value}' is not an RFC 3339 timestamp (e.g. 2026-11-22T09:30:00Z)") from None
+    if parsed.tzinfo is None:
+        raise MessageError(path, f"'{value}' has no time zone; add Z or an offset such as +01:00")
+    return parsed
+
+
+def _role(value: str | None, default: str, path: str) -> str:
+    if value is None:
+        return default
+    if value not in ("seller", "buyer"):
+        raise MessageError(path, f"expected 'seller' or 'buyer', found '{value}'")
+    return value
+
+
+def parse_context(obj: Any, path: str = "$.context") -> dict:
+    """Seller figures: `avg_daily_orders` (number >= 0) and `sent_today` (integer >= 0)."""
+    if obj is None:
+        return {}
+    if not isinstance(obj, dict):
+        raise MessageError(path, f"expected an object, found {_type_name(obj)}")
+    context: dict = {}
+    for key, integer in (("avg_daily_orders", False), ("sent_today", True)):
+        value = obj.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not float(value).is_integer()):
+            kind = "a whole number" if integer else "a number"
+            raise MessageError(f"{path}.{key}", f"expected {kind} >= 0, found {_type_name(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else value}")
+        if value < 0:
+            raise MessageError(f"{path}.{key}", f"expected a value >= 0, found {value}")
+        context[key] = int(value) if integer else value
+    return context
+
+
+def parse_message(obj: Any, default_id: str | None = None) -> Message:
+    """Validate a decoded JSON value as a message; unknown fields are ignored."""
+    if not isinstance(obj, dict):
+        raise MessageError("$", f"a message is a JSON object, found {_type_name(obj)}")
+    root = "$"
+    sender = _object(obj, "sender", root)
+    recipient = _object(obj, "recipient", root)
+    opted_out = recipient.get("opted_out")
+    if opted_out is not None and not isinstance(opted_out, bool):
+        raise MessageError("$.recipient.opted_out", f"expected true or false, found {_type_name(opted_out)}")
+    category = _string(obj, "category", root)
+    attachments_value = obj.get("attachments")
+    attachments: list[Attachment] = []
+    if attachments_value is not None:
+        if not isinstance(attachments_value, list):
+            raise MessageError("$.attachments", f"expected a list, found {_type_name(attachments_value)}")
+        for index, item in enumerate(attachments_value):
+            path = f"$.attachments[{index}]"
+            if not isinstance(item, dict):
+                raise MessageError(path, f"expected an object, found {_type_name(item)}")
+            name = _string(item, "name", path)
+            if name is None:
+                raise MessageError(f"{path}.name", "an attachment needs a name")
+            size = item.get("size")
+            if isinstance(size, bool) or not isinstance(size, (int, float)) or not float(size).is_integer() or size < 0:
+                found = _type_name(size) if not isinstance(size, (int, float)) or isinstance(size, bool) else size
+                raise MessageError(f"{path}.size", f"expected a whole number of bytes >= 0, found {found}")
+            attachments.append(Attachment(name, int(size), _string(item, "content_type", path)))
+    reply = obj.get("in_reply_to")
+    reply_id = reply_received = None
+    if reply is not None:
+        if not isinstance(reply, dict):
+            raise MessageError("$.in_reply_to", f"expected an object, found {_type_name(reply)}")
+        reply_id = _string(reply, "id", "$.in_reply_to")
+        reply_received = parse_timestamp(reply.get("received_at"), "$.in_reply_to.received_at")
+        if reply_received is None:
+            raise MessageError("$.in_reply_to.received_at", "a reply needs the time the buyer's message arrived")
+    message_id = obj.get("id")
+    if message_id is not None and not isinstance(message_id, (str, int)) or isinstance(message_id, bool):
+        raise MessageError("$.id", f"expected a string, found {_type_name(message_id)}")
+    return Message(
+        id=str(message_id) if message_id is not None else default_id,
+        sender_role=_role(_string(sender, "role", "$.sender"), "seller", "$.sender.role"),
+        sender_id=_string(sender, "id", "$.sender"),
+        recipient_role=_role(_string(recipient, "role", "$.recipient"), "buyer", "$.recipient.role"),
+        recipient_address=_string(recipient, "address", "$.recipient"),
+        recipient_language=_string(recipient, "language", "$.recipient"),
+        opted_out=bool(opted_out),
+        contact_reason=_string(obj, "contact_reason", root),
+        category=category,
+        subject=_string(obj, "subject", root) or "",
+        body=_string(obj, "body", root) or "",
+        html=_string(obj, "html", root),
+        language=_string(obj, "language", root),
+        order_id=_string(obj, "order_id", root),
+        attachments=tuple(attachments),
+        sent_at=parse_timestamp(obj.get("sent_at"), "$.sent_at"),
+        in_reply_to_id=reply_id,
+        in_reply_to_received_at=reply_received,
+        context=parse_context(obj.get("context")),
+    )

@@ -1,0 +1,106 @@
+"""The public face of a policy: `load_policy` (parse, check, compile) and `Policy.evaluate`."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+from typing import Any
+
+from .checker import CheckedPolicy, check
+from .compiler import CompiledPolicy, compile_policy
+from .diagnostics import Diagnostic, Severity
+from .errors import PolicyError
+from .loader import load_units, read_source
+from .message import Message, parse_context, parse_message
+from .resources import bundled_policy_path
+from .source import SourceFile
+from .verdict import Verdict
+
+__all__ = ["Policy", "load_policy", "check_policy", "check_source"]
+
+
+class Policy:
+    """A checked and compiled policy, built once and evaluated on many messages."""
+
+    def __init__(self, checked: CheckedPolicy):
+        self.checked = checked
+        self.compiled: CompiledPolicy = compile_policy(checked)
+
+    @property
+    def name(self) -> str | None:
+        header = self.checked.header
+        return header.name.value if header else None
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [rule.id for rule in self.checked.rules if not rule.disabled]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.checked.diagnostics if not d.is_error]
+
+    def evaluate(self, message: dict | Message, context: dict | None = None,
+                 now: datetime.datetime | None = None, default_id: str | None = None) -> Verdict:
+        """Evaluate one message (a dict in the message-model JSON shape, or a `Message`).
+        Raises `MessageError` when the message does not fit the model."""
+        if not isinstance(message, Message):
+            message = parse_message(message, default_id)
+        return self.compiled.evaluate(message, parse_context(context, "context") if context else None, now)
+
+
+def check_source(source: SourceFile, overlay: dict[str, str] | None = None) -> CheckedPolicy:
+    """Parse and check a policy, including what it includes; never raises on bad policy text."""
+    units, diagnostics = load_units(source, overlay)
+    syntax_files = {d.span.source.name for d in diagnostics if d.code.startswith("BSM1")}
+    checked = check(units, diagnostics)
+    if syntax_files:
+        # Names defined in a statement that failed to parse would be reported as unknown: keep
+        # the syntax errors and only the checker findings outside the broken files.
+        kept = [d for d in checked.diagnostics if d.code.startswith("BSM1") or d.code in ("BSM209", "BSM210")
+                or d.span.source.name not in syntax_files and d.code not in ("BSM201", "BSM206")]
+        checked = _with_diagnostics(checked, kept)
+    return checked
+
+
+def _with_diagnostics(checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> CheckedPolicy:
+    import attrs
+    return attrs.evolve(checked, diagnostics=tuple(diagnostics))
+
+
+def _source_of(policy: str | os.PathLike) -> SourceFile:
+    if isinstance(policy, os.PathLike):
+        return read_source(policy)
+    if "\n" not in policy and "{" not in policy and (policy.endswith(".bsm") or Path(policy).is_file()):
+        return read_source(policy)
+    if policy.startswith("bundled:"):
+        return read_source(bundled_policy_path(policy.removeprefix("bundled:")))
+    return SourceFile("<text>", policy)
+
+
+def check_policy(policy: str | os.PathLike) -> CheckedPolicy:
+    """Check a policy given as a path or as text. File errors raise `PolicyError`."""
+    try:
+        source = _source_of(policy)
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError([_file_diagnostic(str(policy), error)]) from None
+    return check_source(source)
+
+
+def _file_diagnostic(path: str, error: Exception) -> Diagnostic:
+    reason = "is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (
+        getattr(error, "strerror", None) or str(error))
+    source = SourceFile(path, "")
+    return Diagnostic("BSM001", Severity.ERROR, f"cannot read policy {path}: {reason}", source.span(0, 0))
+
+
+def load_policy(policy: str | os.PathLike | None = None) -> Policy:
+    """Load a policy from a path, from policy text, or (None) the bundled Amazon policy.
+    Raises `PolicyError` carrying every diagnostic when the policy has errors."""
+    checked = check_policy(policy if policy is not None else bundled_policy_path("amazon"))
+    if not checked.ok:
+        raise PolicyError([d for d in checked.diagnostics if d.is_error] + [d for d in checked.diagnostics if not d.is_error])
+    return Policy(checked)
+
+
+del Any
