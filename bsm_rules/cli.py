@@ -125,9 +125,10 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
                     message = item.message or parse_message(item.value, item.default_id)
                     result = policy.compiled.evaluate(message, context, now).to_json()
                 except MessageError as error:
-                    message_id = item.value.get("id") if isinstance(item.value, dict) else None
-                    result = invalid_result(str(message_id) if message_id is not None else item.default_id,
-                                            f"{item.where}: {error}")
+                    result = invalid_result(_message_id(item), f"{item.where}: {error}")
+                except Exception as error:  # a bug must not stop the batch or lose the other results
+                    result = invalid_result(_message_id(item), f"{item.where}: internal error while evaluating "
+                                            f"({type(error).__name__}: {error}); please report it")
             verdict = result["verdict"]
             counts[verdict] += 1
             if verdict == "invalid":
@@ -146,6 +147,11 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
     return status
 
 
+def _message_id(item) -> str:
+    message_id = item.value.get("id") if isinstance(item.value, dict) else None
+    return str(message_id) if message_id is not None and not isinstance(message_id, (dict, list)) else item.default_id
+
+
 def _print_text_result(result: dict, message, out: TextIO, color: bool) -> None:
     from .verdict import Violation
 
@@ -158,9 +164,50 @@ def _print_text_result(result: dict, message, out: TextIO, color: bool) -> None:
 
 
 def _cmd_lint(args, out: TextIO, err: TextIO) -> int:
-    from .lint import run_lint
+    from .lint_report import run_lint
 
     return run_lint(args, out, err)
+
+
+def _cmd_fmt(args, out: TextIO, err: TextIO) -> int:
+    import difflib
+
+    from .formatter import format_policy
+    from .loader import read_source
+    from .parser import parse_source
+
+    status = EXIT_OK
+    changed: list[str] = []
+    for path in args.paths:
+        try:
+            source = read_source(path)
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"bsm fmt: {path}: {getattr(error, 'strerror', None) or error}", file=err)
+            status = EXIT_INVALID
+            continue
+        policy, syntax = parse_source(source)
+        if syntax:
+            for diagnostic in syntax:
+                print(render(diagnostic, _use_color(err)), file=err, end="\n\n")
+            print(f"bsm fmt: {path}: not formatted, it has syntax errors", file=err)
+            status = EXIT_INVALID
+            continue
+        formatted = format_policy(policy)
+        if formatted == source.text:
+            continue
+        changed.append(path)
+        if args.diff:
+            out.writelines(difflib.unified_diff(
+                source.text.splitlines(True), formatted.splitlines(True), f"a/{path}", f"b/{path}"))
+        elif args.check:
+            print(f"would reformat {path}", file=out)
+        else:
+            with open(path, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(formatted)
+            print(f"reformatted {path}", file=out)
+    if (args.check or args.diff) and changed and status == EXIT_OK:
+        return EXIT_BLOCKED
+    return status
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -184,6 +231,13 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     lint.add_argument("--fail-on", choices=("error", "warning"), default="error")
     lint.set_defaults(handler=_cmd_lint)
+
+    fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
+    fmt.add_argument("paths", nargs="+", metavar="PATH")
+    mode = fmt.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="change nothing; exit 1 and list files that would change")
+    mode.add_argument("--diff", action="store_true", help="change nothing; print the changes as a unified diff")
+    fmt.set_defaults(handler=_cmd_fmt)
     return parser
 
 

@@ -51,9 +51,12 @@ class Policy:
 
 def check_source(source: SourceFile, overlay: dict[str, str] | None = None) -> CheckedPolicy:
     """Parse and check a policy, including what it includes; never raises on bad policy text."""
+    from .lints import lint, suppress
+
     units, diagnostics = load_units(source, overlay)
     syntax_files = {d.span.source.name for d in diagnostics if d.code.startswith("BSM1")}
     checked = check(units, diagnostics)
+    checked = _with_diagnostics(checked, suppress(list(checked.diagnostics) + lint(checked), units))
     if syntax_files:
         # Names defined in a statement that failed to parse would be reported as unknown: keep
         # the syntax errors and only the checker findings outside the broken files.

@@ -1,4 +1,4 @@
-"""`bsm lint`: the diagnostics of policy files as text, JSON or SARIF 2.1.0."""
+"""`bsm lint` output: the diagnostics of policy files as text, JSON or SARIF 2.1.0."""
 
 from __future__ import annotations
 

@@ -1,0 +1,52 @@
+"""The registry of diagnostic codes: every code the tools emit, with its one-line title. Each has
+a page in docs/diagnostics/<code>.md."""
+
+from __future__ import annotations
+
+__all__ = ["CODES", "docs_url"]
+
+CODES: dict[str, str] = {
+    "BSM001": "a policy file cannot be read",
+    "BSM101": "unexpected token",
+    "BSM102": "unexpected character",
+    "BSM103": "unclosed string or regular expression",
+    "BSM104": "unclosed bracket",
+    "BSM201": "unknown name",
+    "BSM202": "unknown field",
+    "BSM203": "unknown function",
+    "BSM204": "unknown category",
+    "BSM205": "unknown contact reason",
+    "BSM206": "unknown rule id",
+    "BSM207": "name defined twice",
+    "BSM208": "rule id defined twice",
+    "BSM209": "included file not found",
+    "BSM210": "include cycle",
+    "BSM212": "unknown placeholder in a message",
+    "BSM301": "type mismatch",
+    "BSM302": "wrong number of arguments",
+    "BSM303": "not a condition",
+    "BSM306": "invalid date",
+    "BSM307": "empty phrase in a list",
+    "BSM308": "invalid domain name",
+    "BSM309": "more than one message in a rule",
+    "BSM310": "rule that can never fire",
+    "BSM311": "unbalanced brace in a message",
+    "BSM401": "invalid regular expression",
+    "BSM402": "regular-expression feature RE2 does not support",
+    "BSM403": "unknown regular-expression flag",
+    "BSM501": "unused pattern or list",
+    "BSM502": "contact reason in two categories",
+    "BSM503": "phrase listed twice",
+    "BSM504": "pattern that matches the empty string",
+    "BSM505": "guard that can never hold",
+    "BSM506": "duplicated rule",
+    "BSM507": "rule without @source or message in a bundled policy",
+    "BSM508": "bidirectional control character in the policy",
+    "BSM509": "invisible character in the policy",
+    "BSM510": "confusable identifier",
+    "BSM511": "definition that hides a field, category or contact reason",
+}
+
+
+def docs_url(code: str) -> str:
+    return f"docs/diagnostics/{code}.md"
