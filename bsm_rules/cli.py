@@ -115,7 +115,7 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
     status = EXIT_OK
     counts = {"allow": 0, "warn": 0, "block": 0, "invalid": 0}
     try:
-        items = read_inputs(args.inputs or ["-"])
+        items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason)
         for item in items:
             if item.error is not None:
                 result, message = invalid_result(item.default_id, item.error), None
@@ -210,6 +210,20 @@ def _cmd_fmt(args, out: TextIO, err: TextIO) -> int:
     return status
 
 
+def _cmd_lsp(args, out: TextIO, err: TextIO) -> int:
+    try:
+        from bsm_lsp.server import serve
+    except ImportError as error:
+        print(f"bsm lsp: the language server is not installed ({error})", file=err)
+        return EXIT_INVALID
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not port.isdigit():
+            raise _UsageError(f"--tcp expects HOST:PORT, got {args.tcp!r}")
+        return serve(tcp=(host or "127.0.0.1", int(port)))
+    return serve()
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bsm", description="Check Amazon Buyer-Seller messages against bsm policies.")
     parser.add_argument("--version", action="version", version=f"bsm {_version()}")
@@ -223,6 +237,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--avg-daily-orders", dest="avg_daily_orders", type=float, metavar="N")
     check.add_argument("--sent-today", dest="sent_today", type=int, metavar="N")
     check.add_argument("--now", metavar="TIMESTAMP", help="evaluate as if at this RFC 3339 time")
+    check.add_argument("--contact-reason", dest="contact_reason", metavar="REASON",
+                       help="contact reason of email inputs that carry no X-BSM-Contact-Reason header")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=_cmd_check)
 
@@ -238,6 +254,11 @@ def _build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--check", action="store_true", help="change nothing; exit 1 and list files that would change")
     mode.add_argument("--diff", action="store_true", help="change nothing; print the changes as a unified diff")
     fmt.set_defaults(handler=_cmd_fmt)
+
+    lsp = commands.add_parser("lsp", help="run the language server (stdio by default)")
+    lsp.add_argument("--stdio", action="store_true", help="talk over standard input and output (the default)")
+    lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
+    lsp.set_defaults(handler=_cmd_lsp)
     return parser
 
 

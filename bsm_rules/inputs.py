@@ -83,13 +83,14 @@ def _read_stream(stream: io.TextIOBase, name: str, kind: str | None) -> Iterator
         yield from _read_json_document(text, name)
 
 
-def _email_items(path: Path, kind: str) -> Iterator[InputItem]:
+def _email_items(path: Path, kind: str, contact_reason: str | None) -> Iterator[InputItem]:
     from . import email_input  # imported on demand: most runs read JSON
 
-    yield from email_input.read_email_file(path, kind)
+    yield from email_input.read_email_file(path, kind, contact_reason)
 
 
-def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None) -> Iterator[InputItem]:
+def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
+                contact_reason: str | None = None) -> Iterator[InputItem]:
     """Yield an item per message of every input, in order. Raises InputError for an input that
     cannot be opened (checked before anything is read)."""
     resolved = []
@@ -108,7 +109,7 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None) -> Iterato
             continue
         suffix = path.suffix.lower()
         if suffix in (".eml", ".mbox"):
-            yield from _email_items(path, suffix[1:])
+            yield from _email_items(path, suffix[1:], contact_reason)
             continue
         with open(path, encoding="utf-8-sig", errors="replace", newline=None) as stream:
             kind = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(suffix)

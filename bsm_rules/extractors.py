@@ -1,0 +1,1170 @@
+"""Finders for links, e-mail addresses, phone numbers, order ids, emoji and language, and the HTML reader."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import html
+import html.parser
+import ipaddress
+import re
+import unicodedata
+from typing import Iterable
+
+import attrs
+import phonenumbers
+import re2
+from publicsuffixlist import PublicSuffixList
+
+__all__ = [
+    "Found",
+    "HtmlContent",
+    "Link",
+    "detect_language",
+    "find_emails",
+    "find_emoji",
+    "find_links",
+    "find_obfuscated_emails",
+    "find_order_id_near_misses",
+    "find_order_ids",
+    "find_phone_numbers",
+    "is_amazon_domain",
+    "parse_html",
+]
+
+
+@attrs.frozen
+class Found:
+    """A finding: a half-open span of the searched text and its value."""
+
+    start: int
+    end: int
+    value: str
+
+
+@attrs.frozen
+class Link:
+    """A link written in text."""
+
+    start: int
+    end: int
+    url: str
+    scheme: str | None
+    host: str
+    domain: str
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+class _Regex:
+    """A compiled re2 pattern whose matches take group names everywhere (google-re2 spans take numbers only)."""
+
+    __slots__ = ("_regexp", "_group_numbers")
+
+    def __init__(self, pattern: str):
+        self._regexp = re2.compile(pattern, _RE2_OPTIONS)
+        self._group_numbers = dict(self._regexp.groupindex)
+
+    def search(self, text: str, position: int = 0) -> _Match | None:
+        match = self._regexp.search(text, position)
+        return None if match is None else _Match(match, self._group_numbers)
+
+    def finditer(self, text: str) -> Iterable[_Match]:
+        for match in self._regexp.finditer(text):
+            yield _Match(match, self._group_numbers)
+
+
+class _Match:
+    __slots__ = ("_match", "_group_numbers")
+
+    def __init__(self, match, group_numbers: dict[str, int]):
+        self._match = match
+        self._group_numbers = group_numbers
+
+    def _number(self, group: int | str) -> int:
+        return group if isinstance(group, int) else self._group_numbers[group]
+
+    def group(self, group: int | str = 0) -> str | None:
+        return self._match.group(self._number(group))
+
+    def start(self, group: int | str = 0) -> int:
+        return self._match.start(self._number(group))
+
+    def end(self, group: int | str = 0) -> int:
+        return self._match.end(self._number(group))
+
+    def span(self, group: int | str = 0) -> tuple[int, int]:
+        return self._match.span(self._number(group))
+
+
+def _compile(pattern: str) -> _Regex:
+    return _Regex(pattern)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _searchable(text: str) -> str:
+    """`text` with lone surrogates (which cannot be UTF-8 encoded for re2) replaced, offsets unchanged."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+@functools.cache
+def _public_suffix_list() -> PublicSuffixList:
+    return PublicSuffixList(accept_unknown=False)
+
+
+@functools.cache
+def _icann_suffix_list() -> PublicSuffixList:
+    # Private suffixes (github.io, blogspot.com, s3.amazonaws.com…) let anyone
+    # own "amazon.<suffix>", so Amazon-ness is judged on ICANN suffixes only.
+    return PublicSuffixList(accept_unknown=False, only_icann=True)
+
+
+def _registrable_domain(host: str) -> str | None:
+    """The registrable domain of a lower-case host, or None when its suffix is unknown or it is a bare suffix."""
+    domain = _public_suffix_list().privatesuffix(host, accept_unknown=False)
+    if domain is None:
+        # The host may itself be a private suffix, e.g. "blogspot.com".
+        domain = _icann_suffix_list().privatesuffix(host, accept_unknown=False)
+    return domain
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_public_top_level(label: str) -> bool:
+    """Whether a lower-case label is a top-level public suffix (com, uk, de…): a cheap first filter."""
+    return _public_suffix_list().publicsuffix(label, accept_unknown=False) is not None
+
+
+def _ip_address(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < span_end and span_start < end for span_start, span_end in spans)
+
+
+# Letters of scripts written with spaces between words. Scripts written without
+# spaces (CJK, Thai…) are left out so that "詳細はexample.comへ" yields example.com.
+_SPACED_LETTER = (
+    r"[^\x00-\x7f\P{L}\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
+)
+_LABEL_CHAR = rf"(?:[0-9A-Za-z]|{_SPACED_LETTER}|\p{{M}})"
+_LABEL = rf"{_LABEL_CHAR}(?:(?:{_LABEL_CHAR}|-)*{_LABEL_CHAR})?"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+"
+# Printable ASCII except space " < > \ ^ ` { | }, plus letters of spaced scripts.
+_URL_CHAR = rf"(?:[!#-;=?-\[\]_a-z~]|{_SPACED_LETTER}|\p{{M}})"
+
+_TRAILING_PUNCTUATION = ".,;:!?'\""
+_CLOSING_BRACKETS = {")": "(", "]": "["}
+
+
+def _strip_trailing_punctuation(text: str, start: int, end: int, floor: int) -> int:
+    """New end for text[start:end] without trailing punctuation (kept: balanced brackets, anything before `floor`)."""
+    while end > floor:
+        last = text[end - 1]
+        if last in _CLOSING_BRACKETS:
+            opening = _CLOSING_BRACKETS[last]
+            if text.count(opening, start, end) >= text.count(last, start, end):
+                break
+        elif last not in _TRAILING_PUNCTUATION:
+            break
+        end -= 1
+    return end
+
+
+def _is_titlecase_word(label: str) -> bool:
+    return len(label) > 1 and label[0].isupper() and label[1:].islower()
+
+
+def _is_top_level_label(label: str) -> bool:
+    return (label.isalpha() or label[:4].lower() == "xn--") and _is_public_top_level(label.lower())
+
+
+_MAX_HOST_LENGTH = 253
+# How many trailing labels may be dropped as the next sentence ("example.com.Thanks").
+_MAX_TRIMMED_LABELS = 2
+
+
+# --- links ------------------------------------------------------------------------------------
+
+# Public suffixes that are far more often file extensions: "setup.py", "README.md".
+_FILE_EXTENSION_SUFFIXES = frozenset(
+    {"md", "py", "sh", "pl", "pm", "rs", "so", "zip", "mov", "ps", "java"}
+)
+
+_LINK = _compile(
+    rf"(?P<scheme>(?i:https?|ftp))://(?:[^\s/?#@<>\"]*@)?"
+    rf"(?P<host>{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
+    rf"(?::[0-9]{{1,5}})?(?P<path>[/?#]{_URL_CHAR}*)?"
+    rf"|(?P<bare>{_DOMAIN})(?P<port>:[0-9]{{1,5}})?(?P<bare_path>[/?#]{_URL_CHAR}*)?"
+)
+_WWW_LABEL = re.compile(r"www[0-9]{0,3}", re.IGNORECASE)
+
+
+def find_links(text: str) -> list[Link]:
+    """Links: http(s)/ftp URLs, www. addresses and bare domains with a known public suffix."""
+    text = _searchable(text)
+    if "." not in text:
+        return []
+    email_spans: list[tuple[int, int]] | None = None
+    links: list[Link] = []
+    for match in _LINK.finditer(text):
+        if match.group("scheme") is not None:
+            link = _scheme_link(text, match)
+        else:
+            link = _bare_link(text, match)
+            if link is not None and "@" in text:
+                if email_spans is None:
+                    email_spans = [(found.start, found.end) for found in find_emails(text)]
+                if _overlaps(link.start, link.end, email_spans):
+                    link = None
+        if link is not None:
+            links.append(link)
+    return links
+
+
+def _scheme_link(text: str, match) -> Link | None:
+    start, end = match.span()
+    if match.group("path") is not None:
+        end = _strip_trailing_punctuation(text, start, end, match.start("path"))
+    host = match.group("host").lower()
+    if host.startswith("["):
+        host = host[1:-1]
+    domain = _ip_address(host) or _registrable_domain(host) or host
+    return Link(start, end, text[start:end], match.group("scheme").lower(), host, domain)
+
+
+def _bare_link(text: str, match) -> Link | None:
+    start = match.start()
+    before = text[start - 1] if start else ""
+    if before in ("@", "_") or text[max(0, start - 7) : start].lower() == "mailto:":
+        return None
+    host_end = match.end("bare")
+    if host_end - start > _MAX_HOST_LENGTH:
+        return None
+    labels = match.group("bare").split(".")
+    port, path = match.group("port"), match.group("bare_path")
+    standalone = port is None and path is None
+    if standalone and host_end < len(text) and text[host_end] in "@_":
+        return None
+
+    if all(label.isdigit() for label in labels):
+        host = match.group("bare")
+        # A dotted quad alone is as likely a version number; require a port or path.
+        if standalone or _ip_address(host) is None:
+            return None
+        return _with_path(text, match, host, host)
+
+    is_www = _WWW_LABEL.fullmatch(labels[0]) is not None
+    minimum_labels = max(2, len(labels) - _MAX_TRIMMED_LABELS)
+    while len(labels) >= minimum_labels:
+        top = labels[-1]
+        # "it.Is" or "arrived.So" is a missing space after a full stop, not a link.
+        sentence_break = standalone and not is_www and _is_titlecase_word(top)
+        if _is_top_level_label(top) and not sentence_break:
+            host = ".".join(labels).lower()
+            domain = _registrable_domain(host)
+            if domain is not None:
+                break
+        if not standalone:
+            return None
+        labels.pop()
+    else:
+        return None
+    if len(labels) == 2 and is_www:
+        return None  # "www.com"
+    if (
+        not is_www
+        and labels[-1].lower() in _FILE_EXTENSION_SUFFIXES
+        and not (path or "").startswith("/")
+    ):
+        return None
+    if standalone:
+        end = start + len(".".join(labels))
+        return Link(start, end, text[start:end], None, host, domain)
+    return _with_path(text, match, host, domain)
+
+
+def _with_path(text: str, match, host: str, domain: str) -> Link:
+    start, end = match.span()
+    if match.group("bare_path") is not None:
+        end = _strip_trailing_punctuation(text, start, end, match.start("bare_path"))
+    return Link(start, end, text[start:end], None, host, domain)
+
+
+def is_amazon_domain(domain: str) -> bool:
+    """True when the registrable domain (ICANN suffixes only) of `domain` is amazon.<suffix>."""
+    host = domain.strip().rstrip(".").lower()
+    if not host or _ip_address(host) is not None:
+        return False
+    registrable = _icann_suffix_list().privatesuffix(host, accept_unknown=False)
+    return registrable is not None and registrable.split(".", 1)[0] == "amazon"
+
+
+# --- e-mail addresses -------------------------------------------------------------------------
+
+_LOCAL_CHAR = rf"(?:[0-9A-Za-z_%+\-]|{_SPACED_LETTER})"
+_EMAIL = _compile(
+    rf"(?P<mailto>(?i:mailto):)?"
+    rf"(?P<local>{_LOCAL_CHAR}(?:(?:{_LOCAL_CHAR}|[.'])*{_LOCAL_CHAR})?)"
+    rf"[@\x{{FF20}}\x{{FE6B}}](?P<domain>{_DOMAIN})"
+)
+_MAILTO_QUERY = re.compile(r"\?[^\s<>\"`{|}\\^]*")
+_AT_SIGNS = ("@", "\uff20", "\ufe6b")
+
+
+def find_emails(text: str) -> list[Found]:
+    """E-mail addresses, including mailto: links (whose span covers "mailto:"); value = the address."""
+    text = _searchable(text)
+    if not any(at in text for at in _AT_SIGNS):
+        return []
+    emails: list[Found] = []
+    for match in _EMAIL.finditer(text):
+        found = _email(text, match)
+        if found is not None and (not emails or found.start >= emails[-1].end):
+            emails.append(found)
+    return emails
+
+
+def _email(text: str, match) -> Found | None:
+    mailto = match.group("mailto") is not None
+    if not mailto and _in_url_authority(text, match.start("local")):
+        return None  # "https://user@host/" is a link's user name, not an address
+    if match.end() - match.start("domain") > _MAX_HOST_LENGTH:
+        return None
+    query = _MAILTO_QUERY.match(text, match.end()) if mailto else None
+    has_query = query is not None
+    labels = match.group("domain").split(".")
+    minimum_labels = max(2, len(labels) - _MAX_TRIMMED_LABELS)
+    while len(labels) >= minimum_labels:
+        top = labels[-1]
+        # Trailing labels may be the next sentence: "john@example.com.Thanks".
+        sentence_break = len(labels) > 2 and _is_titlecase_word(top)
+        if (
+            _is_top_level_label(top)
+            and not sentence_break
+            and _registrable_domain(".".join(labels).lower()) is not None
+        ):
+            break
+        if has_query:
+            return None
+        labels.pop()
+    if len(labels) < minimum_labels:
+        return None
+    domain = ".".join(labels)
+    start = match.start()
+    end = match.start("domain") + len(domain)
+    if query is not None:
+        end = _strip_trailing_punctuation(text, start, query.end(), query.start())
+    return Found(start, end, f"{match.group('local')}@{domain}")
+
+
+def _in_url_authority(text: str, position: int) -> bool:
+    token_start = position
+    limit = max(0, position - 2048)
+    while token_start > limit and not text[token_start - 1].isspace():
+        token_start -= 1
+    prefix = text[token_start:position]
+    scheme_end = prefix.rfind("://")
+    return scheme_end >= 0 and not any(char in prefix[scheme_end + 3 :] for char in "/?#")
+
+
+_OBFUSCATED_WORD = r"[0-9A-Za-z](?:[0-9A-Za-z_%+\-]*[0-9A-Za-z])?"
+_OBFUSCATED_AT = (
+    r"(?:\s*[\[({<]\s*(?:(?i:at)|@)\s*[\])}>]\s*|\s+(?i:at)\s+|\s*@\s*)"
+)
+_OBFUSCATED_DOT = r"(?:\s*[\[({<]\s*(?:(?i:dot)|\.)\s*[\])}>]\s*|\s+(?i:dot)\s+|\.)"
+_OBFUSCATED_EMAIL = _compile(
+    rf"\b(?P<local>{_OBFUSCATED_WORD}(?:{_OBFUSCATED_DOT}{_OBFUSCATED_WORD})*)"
+    rf"(?P<at>{_OBFUSCATED_AT})"
+    rf"(?P<domain>{_OBFUSCATED_WORD}(?:{_OBFUSCATED_DOT}{_OBFUSCATED_WORD})+)"
+)
+_OBFUSCATED_DOT_SPLIT = re.compile(
+    r"\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\.", re.IGNORECASE
+)
+_AT_WORD = _compile(r"(?i)\bat\b")
+# How far past a rejected match an address starting inside it is looked for.
+_OBFUSCATED_EMAIL_WINDOW = 256
+# Webmail providers: "john at gmail.com" is an address even with a real dot.
+_MAIL_PROVIDERS = frozenset(
+    {"gmail", "googlemail", "yahoo", "ymail", "outlook", "hotmail", "live", "msn", "icloud",
+     "aol", "protonmail", "proton", "gmx", "yandex", "zoho", "qq"}
+)
+# Words that precede a plain "at" in prose ("look at", "contact us at").
+_PROSE_BEFORE_AT = frozenset(
+    {"a", "all", "am", "are", "arrive", "arrived", "arrives", "arriving", "back", "be", "been",
+     "best", "bought", "box", "call", "contact", "delivered", "email", "first", "good", "great",
+     "her", "him", "home", "i", "is", "it", "item", "just", "last", "least", "left", "listed",
+     "look", "looked", "looking", "looks", "me", "meet", "message", "most", "not", "once",
+     "only", "order", "ordered", "package", "parcel", "placed", "price", "priced", "purchased",
+     "reach", "reached", "see", "seen", "sell", "selling", "send", "sent", "shipped", "shop",
+     "sold", "stay", "stayed", "store", "them", "there", "they", "us", "was", "we", "were",
+     "work", "write", "you"}
+)
+
+
+def find_obfuscated_emails(text: str) -> list[Found]:
+    """Addresses written to dodge filters ("john at gmail dot com", "jsmith[at]outlook[dot]com"); value = the address."""
+    text = _searchable(text)
+    if "@" not in text and _AT_WORD.search(text) is None:
+        return []
+    found: list[Found] = []
+    for match in _OBFUSCATED_EMAIL.finditer(text):
+        if found and match.start() < found[-1].end:
+            continue
+        result = _obfuscated_email(text, match, 0)
+        if result is None and match.group("at") != "@":
+            result = _obfuscated_email_inside(text, match)
+        if result is not None:
+            found.append(result)
+    return found
+
+
+def _obfuscated_email_inside(text: str, rejected) -> Found | None:
+    """An address starting in the domain part of a rejected match: "me at john dot smith at gmail dot com"."""
+    window_start = rejected.start("domain")
+    window = text[window_start : rejected.end() + _OBFUSCATED_EMAIL_WINDOW]
+    position = 0
+    while (match := _OBFUSCATED_EMAIL.search(window, position)) is not None:
+        if match.start() >= rejected.end() - window_start:
+            return None  # the main scan will see it
+        result = _obfuscated_email(text, match, window_start)
+        if result is not None:
+            return result
+        position = match.start("domain") if match.group("at") != "@" else match.end()
+    return None
+
+
+def _obfuscated_email(text: str, match, offset: int) -> Found | None:
+    """The address `match` (found at `offset` in `text`) spells, unless it is prose or a plain address."""
+    start = offset + match.start()
+    if start and (text[start - 1].isalnum() or text[start - 1] in "@._"):
+        return None
+    local, at, domain_part = match.group("local"), match.group("at"), match.group("domain")
+    local_parts = _OBFUSCATED_DOT_SPLIT.split(local)
+    domain_labels = _OBFUSCATED_DOT_SPLIT.split(domain_part)
+    dot_obfuscated = any(sep != "." for sep in _OBFUSCATED_DOT_SPLIT.findall(domain_part))
+    local_obfuscated = any(sep != "." for sep in _OBFUSCATED_DOT_SPLIT.findall(local))
+    if at == "@" and not dot_obfuscated and not local_obfuscated:
+        return None  # a plain address: find_emails reports it
+    domain = ".".join(domain_labels).lower()
+    if not _is_top_level_label(domain_labels[-1]) or _registrable_domain(domain) is None:
+        return None
+    word_at = "@" not in at and not any(char in at for char in "[({<")
+    if word_at:
+        if len(local_parts) == 1 and local_parts[0].lower() in _PROSE_BEFORE_AT:
+            return None
+        if not dot_obfuscated and domain.split(".", 1)[0] not in _MAIL_PROVIDERS:
+            return None
+    return Found(start, offset + match.end(), f"{'.'.join(local_parts)}@{domain}")
+
+
+# --- order ids --------------------------------------------------------------------------------
+
+_DASHED_DIGITS = _compile(r"[0-9]+(?:-[0-9]+)*")
+
+
+def _dashed_digit_runs(text: str) -> Iterable[tuple[int, int, list[str]]]:
+    """Maximal runs of digit groups joined by single dashes, as (start, end, groups)."""
+    if "-" not in text:
+        return
+    for match in _DASHED_DIGITS.finditer(text):
+        start, end = match.span()
+        if (start and text[start - 1] == "-") or (end < len(text) and text[end] == "-"):
+            continue  # part of a longer digit/dash run
+        groups = match.group().split("-")
+        if len(groups) == 3:
+            yield start, end, groups
+
+
+def _is_order_id(groups: list[str]) -> bool:
+    return [len(group) for group in groups] == [3, 7, 7]
+
+
+def _is_order_id_near_miss(groups: list[str]) -> bool:
+    first, second, third = (len(group) for group in groups)
+    return (
+        not _is_order_id(groups)
+        and 2 <= first <= 5
+        and 5 <= second <= 9
+        and 5 <= third <= 9
+        and 14 <= first + second + third <= 20
+    )
+
+
+def find_order_ids(text: str) -> list[Found]:
+    """Amazon order ids: exactly NNN-NNNNNNN-NNNNNNN, not part of a longer digit/dash run."""
+    text = _searchable(text)
+    return [
+        Found(start, end, text[start:end])
+        for start, end, groups in _dashed_digit_runs(text)
+        if _is_order_id(groups)
+    ]
+
+
+def find_order_id_near_misses(text: str) -> list[Found]:
+    """Three dash-joined digit groups shaped like an order id but with wrong group lengths (14–20 digits)."""
+    text = _searchable(text)
+    return [
+        Found(start, end, text[start:end])
+        for start, end, groups in _dashed_digit_runs(text)
+        if _is_order_id_near_miss(groups)
+    ]
+
+
+# --- phone numbers ----------------------------------------------------------------------------
+
+_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IT", "ES", "JP", "IN", "CA", "AU")
+_MIN_PHONE_DIGITS = 7
+# Candidates tried per region: bounds the time spent on number-heavy text (tables, logs).
+_MAX_PHONE_CANDIDATES = 200
+_DIGIT = re.compile(r"\d")
+# Number-like things that phonenumbers could take for a phone number; they are
+# blanked out before matching.
+_NOT_PHONE_NUMBERS = _compile(
+    "|".join(
+        [
+            r"(?P<price>[$€£¥₹]\s?[0-9][0-9.,]*"
+            r"|\b[0-9][0-9.,]*\s?(?:[$€£¥₹]|(?i:usd|eur|gbp|jpy|inr|cad|aud)\b))",
+            r"(?P<run>[0-9]+(?:[./-][0-9]+)+)",  # dates, order ids, versions: classified below
+            r"(?P<long>\+?[0-9]{12,})",  # tracking numbers, unless "+" makes it international
+            r"(?P<ups>\b(?i:1Z)[0-9A-Za-z]{16}\b)",
+            r"(?P<spaced>\b[0-9]{4}(?: [0-9]{4}){3,}(?: [0-9]{2})?\b)",  # tracking, card numbers
+            r"(?P<time>\b[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?\b)",
+            r"\b[A-Z]{2}\s+(?P<zip>[0-9]{5}(?:-[0-9]{4})?)\b",  # US state + ZIP code
+        ]
+    )
+)
+_BLANK = ";"  # not a letter, digit or phone punctuation: splits candidates, keeps offsets
+
+
+def find_phone_numbers(text: str) -> list[Found]:
+    """Phone numbers valid for a leading +country code or one of a few default regions; value = E.164."""
+    text = _searchable(text)
+    if not _has_digits(text, _MIN_PHONE_DIGITS):
+        return []
+    searchable = _blank_non_phone_numbers(text)
+    if not _has_digits(searchable, _MIN_PHONE_DIGITS):
+        return []
+    accepted: list[Found] = []
+    for region in _PHONE_REGIONS:
+        found_in_region = [
+            Found(
+                match.start,
+                match.end,
+                phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164),
+            )
+            for match in phonenumbers.PhoneNumberMatcher(
+                searchable, region, leniency=phonenumbers.Leniency.VALID, max_tries=_MAX_PHONE_CANDIDATES
+            )
+            if _plausible_phone(text, match)
+        ]
+        if found_in_region:
+            accepted.extend(found_in_region)
+            # Earlier regions win: later ones never see what is already taken.
+            searchable = _blanked(searchable, [(found.start, found.end) for found in found_in_region])
+            if not _has_digits(searchable, _MIN_PHONE_DIGITS):
+                break
+    accepted.sort(key=lambda found: found.start)
+    return accepted
+
+
+def _has_digits(text: str, count: int) -> bool:
+    for seen, _ in enumerate(_DIGIT.finditer(text), start=1):
+        if seen >= count:
+            return True
+    return False
+
+
+_DATE_SHAPES = frozenset({(4, 2, 2), (4, 1, 1), (2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4),
+                          (2, 2, 2), (1, 2, 2), (2, 1, 2), (1, 1, 2)})
+_NUMBER_SEPARATOR = re.compile(r"[./-]")
+_ZIP_CODE = re.compile(r"[0-9]{5}(?:-[0-9]{4})?")
+
+
+def _blank_non_phone_numbers(text: str) -> str:
+    blanks: list[tuple[int, int]] = []
+    for match in _NOT_PHONE_NUMBERS.finditer(text):
+        if match.group("zip") is not None:
+            blanks.append(match.span("zip"))
+        elif match.group("run") is not None:
+            if _is_non_phone_numeric_run(match.group("run")):
+                blanks.append(match.span())
+        elif match.group("long") is None or not match.group("long").startswith("+"):
+            blanks.append(match.span())
+    return _blanked(text, blanks)
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the given sorted, non-overlapping spans overwritten by `_BLANK`."""
+    if not spans:
+        return text
+    pieces: list[str] = []
+    previous_end = 0
+    for start, end in spans:
+        pieces.append(text[previous_end:start])
+        pieces.append(_BLANK * (end - start))
+        previous_end = end
+    pieces.append(text[previous_end:])
+    return "".join(pieces)
+
+
+def _is_non_phone_numeric_run(run: str) -> bool:
+    """Whether digit groups joined by . / - are a date, order id or over-long number rather than a phone."""
+    groups = _NUMBER_SEPARATOR.split(run)
+    digit_count = sum(len(group) for group in groups)
+    if digit_count > 15:  # longer than any E.164 number
+        return True
+    if len(groups) == 3 and len(set(_NUMBER_SEPARATOR.findall(run))) == 1:
+        shape = tuple(len(group) for group in groups)
+        if shape in _DATE_SHAPES:
+            return True
+        if "-" in run and 14 <= digit_count <= 20:
+            return True  # order id or near miss
+    return False
+
+
+def _plausible_phone(text: str, match) -> bool:
+    start, end = match.start, match.end
+    if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+        return False
+    raw = match.raw_string
+    return "," not in raw and ":" not in raw and not _ZIP_CODE.fullmatch(raw)
+
+
+# --- emoji ------------------------------------------------------------------------------------
+
+_NOT_EMOJI_ALONE = frozenset({"\u00a9", "\u00ae", "\u2122"})
+_ZERO_WIDTH_JOINER = "\u200d"
+
+
+@functools.cache
+def _emoji_support():
+    """The emoji module and a regex of characters that can start an emoji (loaded on first use)."""
+    import emoji
+
+    code_points = sorted(
+        {ord(sequence[0]) for sequence in emoji.EMOJI_DATA} - {ord(char) for char in "0123456789#*"}
+        | {0x20E3}
+    )
+    ranges: list[str] = []
+    run_start = previous = code_points[0]
+    for code_point in code_points[1:] + [-1]:
+        if code_point != previous + 1:
+            ranges.append(rf"\x{{{run_start:X}}}-\x{{{previous:X}}}")
+            run_start = code_point
+        previous = code_point
+    return emoji, _compile("[" + "".join(ranges) + "]")
+
+
+def find_emoji(text: str) -> list[Found]:
+    """Emoji, with ZWJ sequences, skin tones and keycaps as one finding; not a bare ©, ® or ™."""
+    text = _searchable(text)
+    if text.isascii():
+        return []
+    emoji, candidates = _emoji_support()
+    if candidates.search(text) is None:
+        return []
+    found: list[Found] = []
+    for item in emoji.emoji_list(text):
+        start, end, value = item["match_start"], item["match_end"], item["emoji"]
+        if value in _NOT_EMOJI_ALONE:
+            continue
+        previous = found[-1] if found else None
+        if previous is not None and previous.end + 1 == start and text[previous.end] == _ZERO_WIDTH_JOINER:
+            # A ZWJ sequence the emoji data does not list: still one emoji.
+            found[-1] = Found(previous.start, end, text[previous.start : end])
+            continue
+        found.append(Found(start, end, value))
+    return found
+
+
+# --- language ---------------------------------------------------------------------------------
+
+_MIN_LETTERS = 12
+_MIN_WORDS = 3
+_MIN_UNSPACED_LETTERS = 5
+_MAX_CLASSIFIED_CHARS = 5000
+_WORD = re.compile(r"[^\W\d_]+")
+_DIGITS = re.compile(r"\d+")
+_UNSPACED_SCRIPT_CHAR = _compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+# py3langid labels without a two-letter code, mapped to their ISO 639-1 macrolanguage.
+_ISO_639_1_OF = {
+    "ary": "ar", "arz": "ar", "yue": "zh", "wuu": "zh", "uzs": "uz", "sdh": "ku",
+    "hbo": "he", "grc": "el", "gug": "gn", "kik": "ki", "fuv": "ff", "ltg": "lv",
+    "zxx": None,  # "no linguistic content"
+}
+
+
+@functools.cache
+def _language_identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages(
+        [label for label in identifier.labels if len(label) == 2 or label in _ISO_639_1_OF]
+    )
+    return identifier
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None when there is too little prose to tell."""
+    text = _searchable(text)
+    prose = _prose_only(text)[:_MAX_CLASSIFIED_CHARS]
+    letters = sum(1 for char in prose if char.isalpha())
+    unspaced = sum(1 for _ in _UNSPACED_SCRIPT_CHAR.finditer(prose)) if not prose.isascii() else 0
+    if unspaced < _MIN_UNSPACED_LETTERS and (
+        letters < _MIN_LETTERS or len(_WORD.findall(prose)) < _MIN_WORDS
+    ):
+        return None
+    label, _ = _language_identifier().classify(prose)
+    return _ISO_639_1_OF.get(label, label)
+
+
+def _prose_only(text: str) -> str:
+    """`text` without links, e-mail addresses and digits."""
+    spans = [(link.start, link.end) for link in find_links(text)]
+    spans += [(found.start, found.end) for found in find_emails(text)]
+    pieces: list[str] = []
+    previous_end = 0
+    for start, end in sorted(spans):
+        if start >= previous_end:
+            pieces.append(text[previous_end:start])
+            pieces.append(" ")
+            previous_end = end
+    pieces.append(text[previous_end:])
+    return _DIGITS.sub(" ", "".join(pieces))
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _SpanMap:
+    """Pieces of visible text, each either copied verbatim from the source or standing for a whole source span."""
+
+    visible_starts: tuple[int, ...]
+    source_starts: tuple[int, ...]
+    source_ends: tuple[int, ...]
+    verbatim: tuple[bool, ...]
+
+    def char_span(self, index: int) -> tuple[int, int]:
+        piece = bisect.bisect_right(self.visible_starts, index) - 1
+        if self.verbatim[piece]:
+            source = self.source_starts[piece] + index - self.visible_starts[piece]
+            return source, source + 1
+        return self.source_starts[piece], self.source_ends[piece]
+
+
+@attrs.frozen
+class HtmlContent:
+    """An HTML body as a reader sees it, with the URLs it references and its tracking pixels."""
+
+    visible_text: str
+    _span_map: _SpanMap = attrs.field(repr=False, eq=False, alias="span_map")
+    link_targets: tuple[Found, ...]
+    tracking_pixels: tuple[Found, ...]
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of `visible_text` to the smallest span of the HTML source covering it."""
+        if not 0 <= start <= end <= len(self.visible_text):
+            raise ValueError(
+                f"span ({start}, {end}) is outside visible text of length {len(self.visible_text)}"
+            )
+        if start == end:
+            if start < len(self.visible_text):
+                position = self._span_map.char_span(start)[0]
+            elif self.visible_text:
+                position = self._span_map.char_span(start - 1)[1]
+            else:
+                position = 0
+            return position, position
+        return self._span_map.char_span(start)[0], self._span_map.char_span(end - 1)[1]
+
+
+def parse_html(html: str) -> HtmlContent:
+    """Read an HTML document (malformed is normal); never raises."""
+    reader = _HtmlReader(html)
+    try:
+        reader.feed(html)
+        reader.close()
+    except Exception:  # noqa: BLE001 - html.parser can assert on odd markup; keep what was read
+        pass
+    return reader.content()
+
+
+_VOID_ELEMENTS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
+     "param", "source", "track", "wbr"}
+)
+_HIDDEN_ELEMENTS = frozenset({"head", "script", "style", "template", "title", "iframe", "noembed"})
+_BLOCK_ELEMENTS = frozenset(
+    {"address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "dialog",
+     "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+     "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre",
+     "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul"}
+)
+_CELL_ELEMENTS = frozenset({"td", "th"})
+_PREFORMATTED_ELEMENTS = frozenset({"pre", "textarea", "listing", "plaintext"})
+# Elements whose start tag closes an open one of the same name ("<li>a<li>b").
+_SELF_CLOSING_SIBLINGS = frozenset({"p", "li", "dt", "dd", "option", "tr", "td", "th"})
+_URL_ATTRIBUTES = frozenset(
+    {"href", "src", "action", "formaction", "poster", "background", "cite", "longdesc",
+     "lowsrc", "dynsrc", "xlink:href", "data-src", "data-href"}
+)
+
+_TAG_NAME = re.compile(r"<[a-zA-Z][^\t\n\r\f />\x00]*(?:\s|/(?!>))*")
+_ATTRIBUTE = re.compile(
+    r"""([^\s/>][^\s/=>]*)(\s*=+\s*('[^']*'|"[^"]*"|(?!['"])[^>\s]*))?(?:\s|/(?!>))*"""
+)
+_HTML_WHITESPACE_RUNS = re.compile(r"[ \t\n\r\f]+|[^ \t\n\r\f]+")
+_HTML_WHITESPACE = " \t\n\r\f"
+_CSS_URL = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^\s'"()]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
+    re.IGNORECASE,
+)
+_QUOTE_ENTITY = r"(?:&quot;|&apos;|&#0*3[49];|&#[xX]0*2[27];)"
+_QUOTE_ENTITY_AT_START = re.compile(_QUOTE_ENTITY)
+_QUOTE_ENTITY_AT_END = re.compile(_QUOTE_ENTITY + r"\Z")
+_CSS_LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(?:px)?\s*", re.IGNORECASE)
+_REFRESH_PREFIX = re.compile(r"\s*[0-9.]*\s*[;,]?\s*(?:url\s*=\s*)?", re.IGNORECASE)
+
+
+@attrs.frozen
+class _Attribute:
+    name: str
+    value: str | None  # entities decoded; None when written without a value
+    raw: str  # as in the source, without quotes
+    start: int  # span of `raw` in the source
+    end: int
+
+
+class _HtmlReader(html.parser.HTMLParser):
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=False)
+        self._source = source
+        self._line_starts = [0] + [match.end() for match in re.finditer("\n", source)]
+        self._open: list[tuple[str, bool]] = []  # (tag, hides its content)
+        self._hidden_depth = 0
+        self._preformatted_depth = 0
+        self._visible: list[str] = []
+        self._visible_length = 0
+        self._last_char = ""
+        self._pending_space: tuple[int, int] | None = None
+        self._visible_starts: list[int] = []
+        self._source_starts: list[int] = []
+        self._source_ends: list[int] = []
+        self._verbatim: list[bool] = []
+        self._link_targets: list[Found] = []
+        self._tracking_pixels: list[Found] = []
+
+    def content(self) -> HtmlContent:
+        span_map = _SpanMap(
+            tuple(self._visible_starts),
+            tuple(self._source_starts),
+            tuple(self._source_ends),
+            tuple(self._verbatim),
+        )
+        return HtmlContent(
+            "".join(self._visible),
+            span_map=span_map,
+            link_targets=tuple(sorted(self._link_targets, key=lambda found: found.start)),
+            tracking_pixels=tuple(self._tracking_pixels),
+        )
+
+    # -- positions and output
+
+    def _position(self) -> int:
+        line, offset = self.getpos()
+        return self._line_starts[line - 1] + offset
+
+    def _emit(self, text: str, source_start: int, source_end: int, verbatim: bool) -> None:
+        if not text:
+            return
+        self._visible_starts.append(self._visible_length)
+        self._source_starts.append(source_start)
+        self._source_ends.append(source_end)
+        self._verbatim.append(verbatim)
+        self._visible.append(text)
+        self._visible_length += len(text)
+        self._last_char = text[-1]
+
+    def _emit_text(self, text: str, source_start: int, source_end: int, verbatim: bool) -> None:
+        if self._pending_space is not None:
+            if self._last_char and self._last_char != "\n":
+                self._emit(" ", *self._pending_space, verbatim=False)
+            self._pending_space = None
+        self._emit(text, source_start, source_end, verbatim)
+
+    def _whitespace(self, source_start: int, source_end: int) -> None:
+        if self._pending_space is None:
+            self._pending_space = (source_start, source_end)
+        else:
+            self._pending_space = (self._pending_space[0], source_end)
+
+    def _line_break(self, source_start: int, source_end: int, always: bool = False) -> None:
+        self._pending_space = None
+        if self._visible_length and (always or self._last_char != "\n"):
+            self._emit("\n", source_start, source_end, verbatim=False)
+
+    # -- parser callbacks
+
+    def handle_data(self, data: str) -> None:
+        start = self._position()
+        verbatim = self._source.startswith(data, start)
+        if self._open and self._open[-1][0] == "style":
+            if verbatim:
+                self._add_css_urls(data, start, decode_entities=False)
+            return
+        if self._hidden_depth:
+            return
+        if not verbatim:
+            self._emit_text(data, start, min(start + len(data), len(self._source)), verbatim=False)
+            return
+        if self._preformatted_depth:
+            self._emit_text(data, start, start + len(data), verbatim=True)
+            return
+        for match in _HTML_WHITESPACE_RUNS.finditer(data):
+            run_start, run_end = start + match.start(), start + match.end()
+            if match.group()[0] in _HTML_WHITESPACE:
+                self._whitespace(run_start, run_end)
+            else:
+                self._emit_text(match.group(), run_start, run_end, verbatim=True)
+
+    def handle_entityref(self, name: str) -> None:
+        self._reference(1 + len(name))
+
+    def handle_charref(self, name: str) -> None:
+        self._reference(2 + len(name))
+
+    def _reference(self, length_without_semicolon: int) -> None:
+        if self._hidden_depth:
+            return
+        start = self._position()
+        end = start + length_without_semicolon
+        if self._source.startswith(";", end):
+            end += 1
+        decoded = html.unescape(self._source[start:end])
+        if decoded.strip(_HTML_WHITESPACE) or self._preformatted_depth:
+            self._emit_text(decoded, start, end, verbatim=False)
+        elif decoded:
+            self._whitespace(start, end)
+
+    def handle_starttag(self, tag: str, attrs_: list) -> None:
+        self._start_tag(tag, self_closing=False)
+
+    def handle_startendtag(self, tag: str, attrs_: list) -> None:
+        self._start_tag(tag, self_closing=True)
+
+    def handle_endtag(self, tag: str) -> None:
+        start = self._position()
+        end = self._source.find(">", start) + 1 or len(self._source)
+        if any(name == tag for name, _ in self._open):
+            while self._open:
+                name, _ = self._pop()
+                if name == tag:
+                    break
+        self._layout_boundary(tag, start, end)
+
+    # -- tags
+
+    def _pop(self) -> tuple[str, bool]:
+        name, hides = self._open.pop()
+        if hides:
+            self._hidden_depth -= 1
+        if name in _PREFORMATTED_ELEMENTS:
+            self._preformatted_depth -= 1
+        return name, hides
+
+    def _layout_boundary(self, tag: str, start: int, end: int) -> None:
+        if self._hidden_depth:
+            return
+        if tag == "br":
+            self._line_break(start, end, always=True)
+        elif tag in _BLOCK_ELEMENTS:
+            self._line_break(start, end)
+        elif tag in _CELL_ELEMENTS and self._visible_length:
+            self._whitespace(start, end)
+
+    def _start_tag(self, tag: str, self_closing: bool) -> None:
+        start = self._position()
+        tag_text = self.get_starttag_text() or ""
+        if not self._source.startswith(tag_text, start):
+            tag_text = ""
+        end = start + len(tag_text) if tag_text else start
+        attributes = _parse_attributes(tag_text, start)
+
+        if tag == "body":
+            if any(name == "head" for name, _ in self._open):
+                while self._open and self._pop()[0] != "head":
+                    pass
+        if self._open and (
+            (tag in _SELF_CLOSING_SIBLINGS and self._open[-1][0] == tag)
+            or (tag in _BLOCK_ELEMENTS and self._open[-1][0] == "p")
+        ):
+            self._pop()
+
+        self._collect_link_targets(tag, attributes)
+        by_name = {attribute.name: attribute for attribute in attributes}
+        style = _css_declarations(by_name["style"].value or "") if "style" in by_name else {}
+        if tag == "img":
+            self._check_tracking_pixel(start, end, by_name, style)
+
+        self._layout_boundary(tag, start, end)
+        if self_closing or tag in _VOID_ELEMENTS:
+            return
+        hides = tag in _HIDDEN_ELEMENTS or "hidden" in by_name or _hides_element(style)
+        self._open.append((tag, hides))
+        if hides:
+            self._hidden_depth += 1
+        if tag in _PREFORMATTED_ELEMENTS:
+            self._preformatted_depth += 1
+
+    def _collect_link_targets(self, tag: str, attributes: list[_Attribute]) -> None:
+        for attribute in attributes:
+            if attribute.value is None:
+                continue
+            if attribute.name in _URL_ATTRIBUTES:
+                self._add_target(attribute.raw, attribute.start, decode_entities=True)
+            elif attribute.name in ("srcset", "imagesrcset"):
+                for offset, candidate in _srcset_candidates(attribute.raw):
+                    self._add_target(candidate, attribute.start + offset, decode_entities=True)
+            elif attribute.name == "style":
+                self._add_css_urls(attribute.raw, attribute.start, decode_entities=True)
+        if tag == "meta":
+            by_name = {attribute.name: attribute for attribute in attributes}
+            equiv, content = by_name.get("http-equiv"), by_name.get("content")
+            if equiv and content and (equiv.value or "").strip().lower() == "refresh":
+                prefix = _REFRESH_PREFIX.match(content.raw)
+                offset = prefix.end() if prefix else 0
+                url = content.raw[offset:]
+                if url[:1] in ("'", '"'):
+                    quote = url[0]
+                    url = url[1:].split(quote, 1)[0]
+                    offset += 1
+                self._add_target(url, content.start + offset, decode_entities=True)
+
+    def _add_target(self, raw: str, start: int, decode_entities: bool) -> None:
+        stripped = raw.strip(_HTML_WHITESPACE)
+        if not stripped:
+            return
+        start += len(raw) - len(raw.lstrip(_HTML_WHITESPACE))
+        value = html.unescape(stripped) if decode_entities else stripped
+        self._link_targets.append(Found(start, start + len(stripped), value.strip()))
+
+    def _add_css_urls(self, css: str, start: int, decode_entities: bool) -> None:
+        if "url" not in css.lower() and "@import" not in css.lower():
+            return
+        for match in _CSS_URL.finditer(css):
+            group = next(index for index in range(1, 6) if match.group(index) is not None)
+            url, url_start = match.group(group), start + match.start(group)
+            if decode_entities:
+                # In a style attribute the quotes may be written as entities: url(&quot;…&quot;).
+                opening = _QUOTE_ENTITY_AT_START.match(url)
+                closing = _QUOTE_ENTITY_AT_END.search(url)
+                if opening and closing and opening.end() <= closing.start():
+                    url, url_start = url[opening.end() : closing.start()], url_start + opening.end()
+            self._add_target(url, url_start, decode_entities)
+
+    def _check_tracking_pixel(self, start: int, end: int, by_name: dict, style: dict) -> None:
+        width = _css_pixels(style.get("width")) if "width" in style else None
+        height = _css_pixels(style.get("height")) if "height" in style else None
+        if width is None and "width" in by_name:
+            width = _css_pixels(by_name["width"].value)
+        if height is None and "height" in by_name:
+            height = _css_pixels(by_name["height"].value)
+        tiny = width is not None and height is not None and width <= 1 and height <= 1
+        if tiny or _hides_element(style):
+            source = by_name.get("src")
+            self._tracking_pixels.append(
+                Found(start, end, (source.value or "").strip() if source else "")
+            )
+
+
+def _parse_attributes(tag_text: str, tag_start: int) -> list[_Attribute]:
+    name_match = _TAG_NAME.match(tag_text)
+    if name_match is None:
+        return []
+    attributes: list[_Attribute] = []
+    position = name_match.end()
+    while position < len(tag_text):
+        match = _ATTRIBUTE.match(tag_text, position)
+        if match is None or match.end() == position:
+            break
+        name = match.group(1).lower()
+        if match.group(2) is None:
+            attributes.append(_Attribute(name, None, "", tag_start + match.end(1), tag_start + match.end(1)))
+        else:
+            raw, raw_start = match.group(3), match.start(3)
+            if raw[:1] in ("'", '"') and raw[:1] == raw[-1:] and len(raw) >= 2:
+                raw, raw_start = raw[1:-1], raw_start + 1
+            attributes.append(
+                _Attribute(name, html.unescape(raw), raw, tag_start + raw_start, tag_start + raw_start + len(raw))
+            )
+        position = match.end()
+    return attributes
+
+
+def _srcset_candidates(srcset: str) -> list[tuple[int, str]]:
+    """(offset, url) of each image candidate in a srcset attribute value."""
+    candidates: list[tuple[int, str]] = []
+    position, length = 0, len(srcset)
+    while position < length:
+        while position < length and (srcset[position] in _HTML_WHITESPACE or srcset[position] == ","):
+            position += 1
+        url_start = position
+        while position < length and srcset[position] not in _HTML_WHITESPACE:
+            position += 1
+        url = srcset[url_start:position]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            depth = 0  # skip descriptors up to the next comma outside parentheses
+            while position < length and (srcset[position] != "," or depth):
+                depth += {"(": 1, ")": -1}.get(srcset[position], 0)
+                position += 1
+        if url:
+            candidates.append((url_start, url))
+    return candidates
+
+
+def _css_declarations(style: str) -> dict[str, str]:
+    declarations: dict[str, str] = {}
+    for declaration in style.split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon:
+            value = value.strip().lower()
+            if value.endswith("!important"):
+                value = value[: -len("!important")].strip()
+            declarations[name.strip().lower()] = value
+    return declarations
+
+
+def _css_pixels(value: str | None) -> float | None:
+    if value is None:
+        return None
+    match = _CSS_LENGTH.fullmatch(value)
+    return float(match.group(1)) if match else None
+
+
+def _hides_element(style: dict[str, str]) -> bool:
+    opacity = style.get("opacity")
+    return (
+        style.get("display") == "none"
+        or style.get("visibility") in ("hidden", "collapse")
+        or (opacity is not None and _css_pixels(opacity.rstrip("%")) == 0)
+    )

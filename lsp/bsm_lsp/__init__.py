@@ -1,0 +1,1 @@
+"""The bsm language server: pygls handlers over the bsm_rules pipeline."""
