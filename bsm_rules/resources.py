@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["grammar_text", "bundled_policy_path", "bundled_policies_dir"]
 
-_SOURCE_TREE = Path(__file__).resolve().parent.parent
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _package_dir(package: str, fallback: str) -> Path:
-    try:
-        located = Path(str(resources.files(package)))
-        if located.is_dir():
-            return located
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return _SOURCE_TREE / fallback
+def _data_dir(name: str) -> Path:
+    """An installed package holds `grammar/` and `policies/` beside its modules; a source checkout
+    (an editable install) holds them at the top of the repository."""
+    installed = _PACKAGE_DIR / name
+    return installed if installed.is_dir() else _PACKAGE_DIR.parent / name
 
 
 def grammar_text() -> str:
-    return (_package_dir("bsm_rules.grammar", "grammar") / "bsm.lark").read_text(encoding="utf-8")
+    return (_data_dir("grammar") / "bsm.lark").read_text(encoding="utf-8")
 
 
 def bundled_policies_dir() -> Path:
-    return _package_dir("bsm_rules.policies", "policies")
+    return _data_dir("policies")
 
 
 def bundled_policy_path(name: str = "amazon") -> Path:

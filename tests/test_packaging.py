@@ -1,0 +1,56 @@
+"""The installed package is self-contained: the grammar and the bundled policies ship inside it,
+and `bsm` works from anywhere, not only from a source checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(REPO)],
+        check=True, capture_output=True, text=True,
+    )
+    return target
+
+
+def _run(installed: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(installed))
+    return subprocess.run([str(installed / "bin" / "bsm"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_data_files_are_inside_the_package(installed):
+    assert (installed / "bsm_rules" / "grammar" / "bsm.lark").is_file()
+    assert (installed / "bsm_rules" / "policies" / "amazon.bsm").is_file()
+    assert (installed / "bsm_rules" / "policies" / "amazon-sp-api.bsm").is_file()
+
+
+def test_installed_bsm_checks_with_the_bundled_policy(installed, tmp_path):
+    message = tmp_path / "m.json"
+    message.write_text(json.dumps({"id": "m-1", "body": "Write to jane@example.com", "subject": "Setup help"}))
+    result = _run(installed, "check", "--format", "json", str(message), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    verdict = json.loads(result.stdout.splitlines()[0])
+    assert verdict["verdict"] == "block"
+    assert "no-email-address" in {v["rule"] for v in verdict["violations"]}
+
+
+def test_installed_package_is_the_one_imported(installed, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(installed))
+    result = subprocess.run(
+        [sys.executable, "-c", "import bsm_rules.resources as r; print(r.bundled_policy_path())"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+    )
+    assert Path(result.stdout.strip()).is_relative_to(installed)
