@@ -540,6 +540,9 @@ class CompiledPolicy:
         self.rules = rules
         self.categories = frozenset(checked.categories)
         self.reason_categories = checked.reason_categories
+        self.known_reasons = sorted(
+            {ident.name for category in checked.categories.values() for ident in (*category.reasons, *category.aliases)},
+            key=str.casefold)
 
     def validate(self, message: Message) -> None:
         """Input errors that depend on the policy's vocabulary."""
@@ -549,9 +552,8 @@ class CompiledPolicy:
             raise MessageError("$.category", f"unknown category '{message.category}'; known: "
                                + ", ".join(sorted(self.categories)))
         if message.contact_reason is not None and message.contact_reason.casefold() not in self.reason_categories:
-            known = sorted({site for site in self.checked.reason_categories})
             raise MessageError("$.contact_reason", f"unknown contact reason '{message.contact_reason}'; known: "
-                               + ", ".join(known))
+                               + ", ".join(self.known_reasons))
 
     def evaluate(self, message: Message, context: dict | None = None, now: datetime.datetime | None = None) -> Verdict:
         self.validate(message)
