@@ -194,8 +194,8 @@ def _attachments(view: MessageView) -> list[AttachmentValue]:
 
 def _reply(view: MessageView) -> RecordValue | None:
     message = view.message
-    if message.in_reply_to_received_at is None:
-        return None
+    if message.in_reply_to_received_at is None and message.in_reply_to_id is None:
+        return None  # an email reply (In-Reply-To) may not say when the buyer's message arrived
     return RecordValue(id=message.in_reply_to_id, received_at=message.in_reply_to_received_at)
 
 
