@@ -1,0 +1,1 @@
+"""Registers the language features (hover, completion, navigation, …) on the server."""

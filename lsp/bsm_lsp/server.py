@@ -1,0 +1,237 @@
+"""The bsm language server: document state, debounced diagnostics, and the LSP feature handlers
+(thin wrappers over the bsm_rules pipeline and this package's feature modules)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInternalError
+from pygls.lsp.server import LanguageServer
+
+from bsm_rules import __version__
+
+from .analysis import Analysis, analyze, document_path
+from .convert import to_lsp_diagnostics
+
+__all__ = ["BsmLanguageServer", "serve", "server"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DEBOUNCE_MS = 30
+
+
+class BsmLanguageServer(LanguageServer):
+    """A pygls server that keeps one analysis per open document and publishes its diagnostics."""
+
+    def __init__(self) -> None:
+        super().__init__("bsm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.analyses: dict[str, Analysis] = {}
+        self.pending: dict[str, asyncio.Task] = {}
+        self.debounce_seconds = DEFAULT_DEBOUNCE_MS / 1000
+        self.samples_glob: str | None = None
+        # One worker: analyses run one at a time, off the event loop, so requests keep being read.
+        self.checker_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bsm-check")
+
+    # -- state
+    def overlay(self) -> dict[str, str]:
+        """Unsaved text of every open file document, by resolved path."""
+        return {document_path(uri): doc.source for uri, doc in self.workspace.text_documents.items()
+                if uri.startswith("file:")}
+
+    def is_current(self, analysis: Analysis) -> bool:
+        """Whether an analysis still describes the open document and the open files it includes."""
+        doc = self.workspace.text_documents.get(analysis.uri)
+        if doc is None or doc.version != analysis.version or doc.source != analysis.text:
+            return False
+        overlay = self.overlay()
+        return all(overlay.get(path, text) == text for path, text in analysis.dependencies.items())
+
+    async def analysis(self, uri: str) -> Analysis:
+        """The analysis of the document's current text, computed now if the cached one is stale."""
+        cached = self.analyses.get(uri)
+        if cached is not None and self.is_current(cached):
+            return cached
+        doc = self.workspace.get_text_document(uri)
+        version, text, overlay = doc.version, doc.source, self.overlay()
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            self.checker_pool, analyze, uri, version, text, overlay, self.workspace.position_codec)
+        current = self.workspace.text_documents.get(uri)
+        if current is not None and current.version == version:
+            self.analyses[uri] = result
+        return result
+
+    def dependents(self, path: str) -> list[str]:
+        """Open documents whose last analysis read the file at `path`."""
+        return [uri for uri, analysis in self.analyses.items()
+                if path in analysis.dependencies and uri in self.workspace.text_documents]
+
+    # -- diagnostics
+    def schedule_diagnostics(self, uri: str, delay: float | None = None) -> None:
+        """Publish the document's diagnostics after a quiet period; a newer edit cancels this one."""
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending[uri] = asyncio.ensure_future(
+            self._publish_later(uri, self.debounce_seconds if delay is None else delay))
+
+    async def _publish_later(self, uri: str, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            doc = self.workspace.text_documents.get(uri)
+            if doc is None:
+                return
+            analysis = await self.analysis(uri)
+            # A newer version arrived while checking: its own scheduled run will publish.
+            if not self.is_current(analysis):
+                return
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=uri, version=analysis.version, diagnostics=to_lsp_diagnostics(analysis)))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001
+            self.log_error(f"publishing diagnostics for {uri}", traceback.format_exc())
+        finally:
+            if self.pending.get(uri) is asyncio.current_task():
+                del self.pending[uri]
+
+    def document_changed(self, uri: str) -> None:
+        self.schedule_diagnostics(uri)
+        if uri.startswith("file:"):
+            path = document_path(uri)
+            for dependent in self.dependents(path):
+                if dependent != uri:
+                    self.schedule_diagnostics(dependent)
+
+    # -- errors
+    def log_error(self, what: str, details: str) -> None:
+        log.error("%s failed:\n%s", what, details)
+        try:
+            self.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Error, message=f"bsm: {what} failed:\n{details}"))
+        except Exception:  # noqa: BLE001 - the connection may be gone
+            pass
+
+    def report_server_error(self, error, source) -> None:
+        log.error("server error: %s", error)
+
+
+server = BsmLanguageServer()
+
+
+def guarded(function):
+    """Run a feature handler so that an internal error is logged and answered as an LSP error,
+    leaving the server running."""
+    name = function.__name__
+
+    def failure(error: Exception):
+        server.log_error(name, traceback.format_exc())
+        return JsonRpcInternalError(message=f"bsm: {name} failed: {error}")
+
+    if inspect.iscoroutinefunction(function):
+        @functools.wraps(function)
+        async def run_async(*args, **kwargs):
+            try:
+                return await function(*args, **kwargs)
+            except JsonRpcInternalError:
+                raise
+            except Exception as error:  # noqa: BLE001
+                raise failure(error) from None
+        return run_async
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except JsonRpcInternalError:
+            raise
+        except Exception as error:  # noqa: BLE001
+            raise failure(error) from None
+    return run
+
+
+def _settings_from(options) -> None:
+    if not isinstance(options, dict):
+        return
+    section = options.get("bsm", options)
+    if not isinstance(section, dict):
+        return
+    samples = section.get("samples")
+    if isinstance(samples, str) or samples is None:
+        server.samples_glob = samples or server.samples_glob
+    debounce = section.get("debounceMs", section.get("debounce_ms"))
+    if isinstance(debounce, (int, float)) and 0 <= debounce <= 5000:
+        server.debounce_seconds = debounce / 1000
+
+
+# -- lifecycle and document sync -----------------------------------------------------------------
+
+@server.feature(types.INITIALIZE)
+@guarded
+def initialize(params: types.InitializeParams) -> None:
+    _settings_from(params.initialization_options)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@guarded
+def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+    _settings_from(params.settings)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@guarded
+def did_open(params: types.DidOpenTextDocumentParams) -> None:
+    server.document_changed(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@guarded
+def did_change(params: types.DidChangeTextDocumentParams) -> None:
+    server.document_changed(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@guarded
+def did_save(params: types.DidSaveTextDocumentParams) -> None:
+    server.document_changed(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@guarded
+def did_close(params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    server.analyses.pop(uri, None)
+    pending = server.pending.pop(uri, None)
+    if pending is not None:
+        pending.cancel()
+    server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    if uri.startswith("file:"):
+        for dependent in server.dependents(document_path(uri)):
+            server.schedule_diagnostics(dependent)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@guarded
+def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+    for change in params.changes:
+        for dependent in server.dependents(document_path(change.uri)):
+            server.analyses.pop(dependent, None)
+            server.schedule_diagnostics(dependent)
+
+
+def serve(tcp: tuple[str, int] | None = None) -> int:
+    """Run the server over stdio, or on a TCP port for debugging; returns the exit status."""
+    logging.basicConfig(level=logging.WARNING, format="bsm lsp: %(levelname)s %(message)s")
+    from . import features  # noqa: F401 - registers the feature handlers on `server`
+
+    if tcp is None:
+        server.start_io()
+    else:
+        server.start_tcp(*tcp)
+    return 0
