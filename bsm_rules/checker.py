@@ -24,7 +24,7 @@ __all__ = ["check", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
-_REGEX_FLAGS = {"i": "case-insensitive", "m": "multi-line (^ and $ match at line breaks)", "s": "dot matches newline"}
+_REGEX_FLAGS = {"i": "case-insensitive", "m": "^ and $ match at line breaks", "s": "dot matches newline"}
 
 _UNSUPPORTED_REGEX = (
     (re.compile(r"\(\?<?[=!]"), "lookaround assertions"),
@@ -102,6 +102,66 @@ def template_fields(template: str) -> list[str]:
         return ["{"]
 
 
+def _unclosed_group(pattern: str) -> int | None:
+    """Offset of the last '(' in a regex that has no matching ')' (escapes and classes skipped)."""
+    open_groups: list[int] = []
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            open_groups.append(index)
+        elif char == ")" and open_groups:
+            open_groups.pop()
+        index += 1
+    return open_groups[-1] if open_groups else None
+
+
+def _inside_string(literal: ast.StringLit, text: str, skip: int = 0) -> Span:
+    """The span of `{text…` inside a string literal's source (from `skip` characters into
+    `text`), or the whole literal when escapes make it hard to find."""
+    raw = literal.span.text
+    index = raw.find("{" + text)
+    if index < 0:
+        return literal.span
+    start = literal.span.start + index + 1 + skip
+    return Span(literal.span.source, start, literal.span.start + index + 1 + len(text))
+
+
+def _unbalanced_brace_span(literal: ast.StringLit) -> Span:
+    """The brace of a message template that has no partner (the whole literal if not found)."""
+    raw = literal.span.text
+    culprit = None
+    index = 1
+    while index < len(raw) - 1:
+        if culprit is None and raw[index : index + 2] in ("{{", "}}"):
+            index += 2
+            continue
+        if raw[index] == "{":
+            if culprit is not None:
+                break
+            culprit = index
+        elif raw[index] == "}":
+            if culprit is None:
+                culprit = index
+                break
+            culprit = None
+        index += 1
+    if culprit is None:
+        return literal.span
+    return Span(literal.span.source, literal.span.start + culprit, literal.span.start + culprit + 1)
+
+
+def _article(noun) -> str:
+    return "an" if str(noun)[:1] in "aeiou" else "a"
+
+
 def _suggest(name: str, candidates) -> str | None:
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return close[0] if close else None
@@ -142,13 +202,13 @@ class _Checker:
     def warning(self, code: str, message: str, span: Span, label: str = "", **extra) -> None:
         self.diagnostics.append(Diagnostic(code, Severity.WARNING, message, span, label=label, **extra))
 
-    def unknown(self, code: str, what: str, ident_name: str, span: Span, candidates) -> None:
+    def unknown(self, code: str, what: str, ident_name: str, span: Span, candidates, message: str = "") -> None:
         suggestion = _suggest(ident_name, candidates)
         fixes: tuple[Fix, ...] = ()
         if suggestion:
             replacement = f'"{suggestion}"' if span.text.startswith('"') else suggestion
             fixes = (Fix(f"did you mean `{suggestion}`?", span, replacement),)
-        self.error(code, f"unknown {what} `{ident_name}`", span, label=f"not a known {what}", fixes=fixes)
+        self.error(code, message or f"unknown {what} `{ident_name}`", span, label=f"not a known {what}", fixes=fixes)
 
     # -- definitions
     def collect(self) -> None:
@@ -230,8 +290,10 @@ class _Checker:
             flags_start = regex.span.end - len(regex.flags)
             self.error(
                 "BSM403", f"unknown regular-expression flag '{unknown_flags[0]}'",
-                Span(regex.span.source, flags_start, regex.span.end), label="flags",
-                notes=("note: the flags are " + ", ".join(f"{k} ({v})" for k, v in _REGEX_FLAGS.items()),),
+                Span(regex.span.source, flags_start, regex.span.end), label="unknown flag",
+                fixes=(Fix("keep only the known flags", Span(regex.span.source, flags_start, regex.span.end),
+                           "".join(f for f in regex.flags if f in _REGEX_FLAGS)),),
+                notes=("note: the flags are " + "; ".join(f"{k}: {v}" for k, v in _REGEX_FLAGS.items()),),
             )
         for finder, feature in _UNSUPPORTED_REGEX:
             found = finder.search(regex.pattern)
@@ -248,11 +310,21 @@ class _Checker:
         except re2.error as error:
             reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
             span = self.locate_regex_error(regex, reason)
-            self.error("BSM401", f"invalid regular expression: {reason}", span, label="here")
+            if reason.startswith("missing )"):
+                reason, label = "missing ')'", "this group is never closed"
+            else:
+                label = "here"
+            self.error("BSM401", f"invalid regular expression: {reason}", span, label=label)
 
     @staticmethod
     def locate_regex_error(regex: ast.RegexLit, reason: str) -> Span:
-        """RE2 names the offending fragment after ': '; point at it inside the pattern."""
+        """RE2 names the offending fragment after ': '; point at it inside the pattern (at the
+        group left open, for a missing ')')."""
+        if reason.startswith("missing )"):
+            opened = _unclosed_group(regex.pattern)
+            if opened is not None:
+                start = regex.pattern_offset + opened
+                return Span(regex.span.source, start, start + 1)
         _, _, fragment = reason.partition(": ")
         index = regex.pattern.find(fragment) if fragment else -1
         if index >= 0 and fragment:
@@ -310,28 +382,33 @@ class _Checker:
 
     def check_template(self, template: ast.StringLit) -> None:
         for name in template_fields(template.value):
-            if name == "{" :
-                self.error("BSM311", "unbalanced '{' in message; write '{{' for a literal brace", template.span)
+            if name == "{":
+                self.error("BSM311", "unbalanced brace in message; write '{{' or '}}' for a literal brace",
+                           _unbalanced_brace_span(template), label="no partner for this brace")
                 return
             if name == "match":
                 continue
             head, *rest = name.split(".")
             field = FIELDS.get(head) or CONTEXT.get(head)
             if field is None:
-                candidates = ["match", *FIELDS, *CONTEXT]
-                suggestion = _suggest(head, candidates)
+                span = _inside_string(template, head)
+                suggestion = _suggest(head, ["match", *FIELDS, *CONTEXT])
+                fixes = (Fix(f"did you mean `{{{suggestion}}}`?", span, suggestion),) if suggestion else ()
                 self.error(
-                    "BSM212", f"unknown placeholder `{{{name}}}` in message", template.span,
-                    label="in this message",
-                    notes=(f"help: did you mean `{{{suggestion}}}`?" if suggestion else
-                           "note: placeholders are {match} and message fields such as {recipient.language}",),
+                    "BSM212", f"unknown placeholder `{{{name}}}` in message", span, label="not a known placeholder",
+                    notes=("note: placeholders are {match} and message fields such as {recipient.language}",),
+                    fixes=fixes,
                 )
                 continue
             field_type = field.type
             for part in rest:
                 found = field_type.field(part)
                 if found is None:
-                    self.error("BSM202", f"`{head}` has no field `{part}`", template.span, label="in this message")
+                    span = _inside_string(template, f"{head}.{part}", len(head) + 1)
+                    suggestion = _suggest(part, [n for n, _, _ in field_type.fields])
+                    fixes = (Fix(f"did you mean `{suggestion}`?", span, suggestion),) if suggestion else ()
+                    self.error("BSM202", f"`{head}` has no field `{part}`", span, label="not a known field",
+                               fixes=fixes)
                     break
                 field_type = found[0]
 
@@ -409,7 +486,8 @@ class _Checker:
                 self.error("BSM202", f"a {target} has no fields", expr.name.span, label="no field here")
             else:
                 self.unknown("BSM202", f"field of {record}", expr.name.name, expr.name.span,
-                             [name for name, _, _ in record.fields])
+                             [name for name, _, _ in record.fields],
+                             message=f"{_article(record)} {record} has no field `{expr.name.name}`")
             return ANY
         return list_of(found[0]) if target.is_list else found[0]
 
@@ -607,11 +685,20 @@ _ARITH[("-", TIME, DURATION)] = TIME
 _ARITH[("-", TIME, TIME)] = DURATION
 
 
+def _check_examples(units: list[PolicyUnit], checker: _Checker, rules: list[CheckedRule]) -> list[Diagnostic]:
+    from .examples import Vocabulary, check_examples
+
+    vocabulary = Vocabulary([r.id for r in rules if not r.disabled], [r.id for r in rules if r.disabled],
+                            list(checker.categories), [site.name for site in checker.reason_sites.values()])
+    return check_examples(units, vocabulary)
+
+
 def check(units: list[PolicyUnit], extra: list[Diagnostic] | None = None) -> CheckedPolicy:
     """Check a policy made of `units` (included files first, the main file last)."""
     checker = _Checker(units)
     checker.collect()
     rules = checker.check_rules()
+    checker.diagnostics.extend(_check_examples(units, checker, rules))
     order = {unit.path: index for index, unit in enumerate(units)}
     diagnostics = sorted(list(extra or []) + checker.diagnostics,
                          key=lambda d: (order.get(d.span.source.name, -1), d.span.start))

@@ -98,6 +98,15 @@ def _paint(text: str, kind: str, color: bool) -> str:
     return f"{_COLORS[kind]}{text}{_RESET}" if color else text
 
 
+# Characters that would misalign the carets or reorder the shown line are drawn as one visible
+# character each: tabs as a space, invisible and bidirectional controls as U+FFFD.
+_SHOWN_AS = {ord("\t"): " "} | {
+    ord(char): "\ufffd"
+    for char in "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b"
+                "\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u3164\ufeff\uffa0"
+}
+
+
 def caret_snippet(text: str, start: int, end: int, label: str = "", marker: str = "^", gutter: int = 0,
                   color: bool = False, kind: str = "error", line_offset: int = 0) -> list[str]:
     """The line of `text` holding offset `start`, numbered, with markers under `start:end`
@@ -109,7 +118,7 @@ def caret_snippet(text: str, start: int, end: int, label: str = "", marker: str 
     line_end = len(text) if line_end == -1 else line_end
     line_number = text.count("\n", 0, start) + 1 + line_offset
     gutter = max(gutter, len(str(line_number)))
-    shown = text[line_start:line_end].replace("\t", " ")
+    shown = text[line_start:line_end].translate(_SHOWN_AS)
     width = max(1, min(end, line_end) - start)
     bar = " " * gutter + " |"
     carets = " " * (start - line_start) + _paint(marker * width + (f" {label}" if label else ""), kind, color)

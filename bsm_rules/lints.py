@@ -29,10 +29,12 @@ def _warning(code: str, message: str, span: Span, label: str = "", **extra) -> D
 
 def _unused(checked: CheckedPolicy) -> list[Diagnostic]:
     used = {id(target) for kind, target in checked.symbols.values() if kind in ("pattern", "list", "domains")}
+    # A definition that a misspelt reference was meant for already has its diagnostic there.
+    meant = {fix.replacement for d in checked.diagnostics if d.code == "BSM201" for fix in d.fixes}
     found = []
     for table, what in ((checked.patterns, "pattern"), (checked.lists, "list"), (checked.domains, "domain list")):
         for name, definition in table.items():
-            if id(definition) not in used:
+            if id(definition) not in used and name not in meant:
                 found.append(_warning("BSM501", f"{what} `{name}` is never used", definition.name.span,
                                       label="defined here, used by no rule",
                                       notes=("help: remove it, or use it in a rule",)))
@@ -231,9 +233,11 @@ def _confusable_definitions(checked: CheckedPolicy) -> list[Diagnostic]:
 
 def lint(checked: CheckedPolicy) -> list[Diagnostic]:
     """The lint findings of a policy that checked (errors or not)."""
-    return (_unused(checked) + _empty_matching(checked) + _impossible_guards(checked)
-            + _duplicated_rules(checked) + _bundled_rules_documented(checked) + _hidden_names(checked)
-            + _source_hazards(checked.units) + _confusable_definitions(checked))
+    found = (_unused(checked) + _empty_matching(checked) + _impossible_guards(checked)
+             + _duplicated_rules(checked) + _bundled_rules_documented(checked) + _hidden_names(checked)
+             + _source_hazards(checked.units) + _confusable_definitions(checked))
+    order = {unit.path: index for index, unit in enumerate(checked.units)}
+    return sorted(found, key=lambda d: (order.get(d.span.source.name, -1), d.span.start))
 
 
 def suppress(diagnostics: list[Diagnostic], units) -> list[Diagnostic]:

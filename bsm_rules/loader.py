@@ -44,10 +44,15 @@ def load_units(source: SourceFile, overlay: dict[str, str] | None = None) -> tup
             target = resolve_include(statement.path.value, current.name)
             key = str(target)
             if key in [name for name, _ in stack] or key == _key(current.name):
-                cycle = " → ".join([Path(name).name for name, _ in stack] + [Path(key).name])
+                names = [name for name, _ in stack]
+                first = names.index(key) if key in names else 0
+                cycle = " → ".join([Path(name).name for name in names[first:]] + [Path(key).name])
+                opening = stack[first + 1][1] if first + 1 < len(stack) else None
                 diagnostics.append(Diagnostic(
                     "BSM210", Severity.ERROR, f"include cycle: {cycle}", statement.path.span,
                     label="includes a file that is already being included",
+                    related=(Related("the cycle starts with this include", opening.path.span),) if opening else (),
+                    notes=("help: remove one of the includes; a policy cannot include itself",),
                 ))
                 continue
             if key in loaded:
@@ -79,5 +84,3 @@ def _key(name: str) -> str:
         return name
     return str(Path(name).resolve())
 
-
-del Related

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import threading
@@ -13,13 +14,14 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from . import ast
 from .build import build_policy
-from .diagnostics import Diagnostic, Related, Severity
+from .diagnostics import Diagnostic, Fix, Related, Severity
 from .resources import grammar_text
 from .source import SourceFile, Span
 
 __all__ = ["parse", "parse_source", "STATEMENT_KEYWORDS", "CLAUSE_KEYWORDS"]
 
-STATEMENT_KEYWORDS = ("policy", "include", "category", "pattern", "list", "domains", "rule", "override", "disable")
+STATEMENT_KEYWORDS = ("policy", "include", "category", "pattern", "list", "domains", "rule", "override", "disable",
+                      "example", "examples")
 CLAUSE_KEYWORDS = ("message", "when", "require", "forbid", "severity", "note")
 MAX_SYNTAX_ERRORS = 50
 
@@ -57,7 +59,9 @@ def _lark() -> Lark:
 
 
 _VALUE_STARTERS = {"ALL", "ANY", "FALSE", "TRUE", "LPAR", "LSQB", "MINUS", "NAME", "NUMBER", "REGEX", "STRING"}
-_OPERATORS = {"ADD_OP", "MUL_OP", "COMPARE", "AND", "OR", "NOT", "IN", "IS", "CONTAINS", "STARTS", "ENDS", "MATCHES", "DOT", "LPAR"}
+_OPERATORS = {"ADD_OP", "MUL_OP", "COMPARE", "AND", "OR", "NOT", "IN", "IS", "CONTAINS", "STARTS", "ENDS", "MATCHES",
+              "DOT", "LPAR", "UNIT"}
+_MAX_SHOWN = 30
 
 
 def _literal(name: str) -> str | None:
@@ -75,8 +79,8 @@ def _describe_expected(expected: set[str]) -> str:
     if len(expected & _VALUE_STARTERS) >= 5:
         words.append("an expression (a name, number, string, list or function call)")
         expected -= _VALUE_STARTERS
-    if {"AND", "OR", "MATCHES"} <= expected:
-        words.append("an operator (and, or, ==, contains, matches, …)")
+    if {"AND", "OR"} <= expected:
+        words.append("an operator (and, or, ==, +, contains, matches, …)")
         expected -= _OPERATORS
     literals = {name: _literal(name) for name in expected}
     statement_words = {n for n, w in literals.items() if w in STATEMENT_KEYWORDS or w == "@"}
@@ -87,11 +91,16 @@ def _describe_expected(expected: set[str]) -> str:
     if len(clause_words) >= 3:
         words.append("a rule clause (" + ", ".join(CLAUSE_KEYWORDS) + ")")
         expected -= clause_words
+    if "$END" in expected:
+        words.append(_TERMINAL_WORDS["$END"])
+        expected.discard("$END")
+    keywords = sorted(n for n in expected if literals.get(n) and literals[n][0].isalpha())
+    punctuation = sorted(n for n in expected if literals.get(n) and not literals[n][0].isalpha())
+    for name in keywords + punctuation:
+        words.append(f"'{literals[name]}'")
     for name in sorted(expected):
         if name in _TERMINAL_WORDS:
             words.append(_TERMINAL_WORDS[name])
-        elif literals.get(name):
-            words.append(f"'{literals[name]}'")
     words = list(dict.fromkeys(words))
     if len(words) <= 1:
         return "".join(words)
@@ -100,8 +109,22 @@ def _describe_expected(expected: set[str]) -> str:
 
 def _found(token: Token) -> str:
     if token.type == "$END":
-        return "the end of the file"
-    return f"'{token.value}'"
+        return "end of file"
+    shown = token.value if len(token.value) <= _MAX_SHOWN else token.value[: _MAX_SHOWN - 1] + "…"
+    if token.type == "STRING":
+        return f"string {shown}"
+    if token.type == "REGEX":
+        return f"regular expression {shown}"
+    return f"'{shown}'"
+
+
+def _keyword_suggestion(token: Token, expected: set[str]) -> str | None:
+    """The keyword a misspelt word was probably meant to be (`ruel` → `rule`)."""
+    if token.type not in ("NAME", "RULE_ID") or len(token.value) < 3:
+        return None
+    keywords = [w for w in (_literal(n) for n in expected) if w and w.isalpha()]
+    close = difflib.get_close_matches(token.value, keywords, n=1, cutoff=0.7)
+    return close[0] if close else None
 
 
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
@@ -147,10 +170,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
                 notes=("help: close the string with '\"' on the same line; write \\\" for a quote inside it",),
             )
         if char == "/":
-            return Diagnostic(
-                "BSM103", Severity.ERROR, "unclosed regular expression: no closing '/' on this line",
-                Span(source, offset, offset + 1), label="opened here",
-            )
+            return _unclosed_regex(source, offset)
         expected = _describe_expected(set(error.allowed or ()))
         message = f"unexpected character '{char}'"
         if char in "\u00a0\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
@@ -161,6 +181,8 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
+    if token.value == "/" and "REGEX" in (error.expected or ()):
+        return _unclosed_regex(source, token.start_pos)
     try:
         expected_names = set(error.interactive_parser.accepts())
     except Exception:  # accepts() replays the parser; fall back to the table's view
@@ -171,35 +193,80 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         span = Span(source, max(0, offset - 1), offset) if offset else Span(source, 0, 0)
     else:
         span = Span(source, token.start_pos, token.end_pos)
-    message = f"unexpected {_found(token)}" + (f"; expected {expected}" if expected else "")
-    related: tuple[Related, ...] = ()
-    code = "BSM101"
-    at_statement_start = token.type == "$END" or _STATEMENT_START.match(text, text.rfind("\n", 0, token.start_pos) + 1)
-    if at_statement_start:
-        opened = _open_bracket_before(text, span.start if token.type != "$END" else len(text))
-        if opened is not None:
-            bracket = text[opened]
-            closer = _CLOSERS[bracket]
-            code = "BSM104"
-            message = f"unclosed '{bracket}': expected '{closer}' before {_found(token)}"
-            related = (Related(f"'{bracket}' opened here", Span(source, opened, opened + 1)),)
-    return Diagnostic(code, Severity.ERROR, message, span, label="unexpected here", related=related)
+    opened = _unclosed_bracket(text, token)
+    if opened is not None:
+        bracket = text[opened]
+        closer = _CLOSERS[bracket]
+        return Diagnostic(
+            "BSM104", Severity.ERROR, f"unclosed '{bracket}': expected '{closer}' before {_found(token)}", span,
+            label=f"expected '{closer}' before this",
+            related=(Related(f"'{bracket}' opened here", Span(source, opened, opened + 1)),),
+        )
+    previous = (getattr(error, "token_history", None) or [None])[-1]
+    after = f" after {_found(previous)}" if previous is not None and expected.startswith("an expression") else ""
+    message = f"unexpected {_found(token)}{after}" + (f"; expected {expected}" if expected else "")
+    fixes: tuple[Fix, ...] = ()
+    suggestion = _keyword_suggestion(token, expected_names)
+    if suggestion:
+        fixes = (Fix(f"did you mean `{suggestion}`?", span, suggestion),)
+    return Diagnostic("BSM101", Severity.ERROR, message, span, label="unexpected here", fixes=fixes)
+
+
+def _unclosed_regex(source: SourceFile, offset: int) -> Diagnostic:
+    line_end = source.text.find("\n", offset)
+    end = len(source.text) if line_end == -1 else line_end
+    return Diagnostic(
+        "BSM103", Severity.ERROR, "unclosed regular expression: the line ends before its closing '/'",
+        Span(source, offset, end), label="regular expression opened here",
+        notes=("help: end the pattern with '/' (and its flags) on the same line; write \\/ for a slash inside it",),
+    )
+
+
+def _unclosed_bracket(text: str, token: Token) -> int | None:
+    """The bracket left open when the parser meets the next statement (or clause, or the end of
+    the file) while still inside it; None when the error is something else."""
+    if token.type == "$END":
+        return _open_bracket_before(text, len(text))
+    line_start = text.rfind("\n", 0, token.start_pos) + 1
+    if text[line_start : token.start_pos].strip():
+        return None
+    opened = _open_bracket_before(text, token.start_pos)
+    if opened is None:
+        return None
+    if token.value in STATEMENT_KEYWORDS or token.value == "@":
+        return opened
+    if token.value in CLAUSE_KEYWORDS and text[opened] in "([":
+        return opened
+    return None
+
+
+def _statement_groups(text: str) -> list[int]:
+    """Offsets where statements begin: a line starting with a statement keyword, or the first
+    of the annotation lines right above it."""
+    groups: list[int] = []
+    previous_annotation_end = -2
+    for match in _STATEMENT_START.finditer(text):
+        line_start = match.start()
+        if line_start != previous_annotation_end + 1:
+            groups.append(line_start)
+        line_end = text.find("\n", line_start)
+        is_annotation = match.group().lstrip().startswith("@")
+        previous_annotation_end = (len(text) if line_end == -1 else line_end) if is_annotation else -2
+    return groups
 
 
 def _statement_bounds(text: str, offset: int) -> tuple[int, int]:
     """The region to blank out after an error at `offset`: from the statement holding it to the
-    next line that starts a statement. An error on the first token of a statement belongs to
-    the statement before it (which was left unfinished)."""
-    starts = [m.start() for m in _STATEMENT_START.finditer(text)]
-    token_start = len(text) - len(text[offset:].lstrip(" \t"))
+    next statement. An error on the first token of a statement belongs to the statement before
+    it (which was left unfinished)."""
+    starts = _statement_groups(text)
     line_start = text.rfind("\n", 0, offset) + 1
     if line_start in starts and text[line_start:offset].strip() == "" and offset > 0:
         earlier = [s for s in starts if s < line_start]
         if earlier:
             return earlier[-1], line_start
-    del token_start
     before = [s for s in starts if s <= offset]
-    begin = before[-1] if before else text.rfind("\n", 0, offset) + 1
+    begin = before[-1] if before else line_start
     after = [s for s in starts if s > offset]
     end = after[0] if after else len(text)
     if end <= begin:
