@@ -15,7 +15,8 @@ __all__ = [
     "Negate", "Not", "NoteClause", "NumberLit", "OverrideDef", "PatternDef", "Policy",
     "PolicyHeader", "Presence", "Quantifier", "RegexLit", "RequireClause", "RuleDef",
     "SeverityClause", "SeverityOverride", "Statement", "StringLit", "TextOp", "WhenClause",
-    "walk",
+    "walk", "ObjectEntry", "ObjectLit", "ExampleMessage", "ExampleContext", "ExampleExpect",
+    "ExampleFires", "ExampleRows", "ExampleDef",
 ]
 
 _span = attrs.field(eq=False, repr=False)
@@ -376,8 +377,88 @@ class DisableDef:
     span: Span = _span
 
 
+# -- examples (run by `bsm test`) ------------------------------------------------------------
+
+@attrs.frozen
+class ObjectEntry:
+    """`key: value` inside an object value."""
+
+    key: Ident
+    value: "Value"
+    span: Span = _span
+
+
+@attrs.frozen
+class ObjectLit:
+    """`{ key: value, … }`: a JSON-like object written in an example (a message, a context, a row)."""
+
+    entries: tuple[ObjectEntry, ...]
+    span: Span = _span
+
+
+#: A value in an example: an object, a list (`ListLit` of values), a string, a number or a boolean.
+Value = Union[ObjectLit, ListLit, StringLit, NumberLit, BoolLit]
+
+
+@attrs.frozen
+class ExampleMessage:
+    """`message { … }` or `message from "file.json" { … }`: the message of an example."""
+
+    source: StringLit | None
+    fields: ObjectLit | None
+    span: Span = _span
+
+
+@attrs.frozen
+class ExampleContext:
+    """`context { avg_daily_orders: 10, sent_today: 3 }`: the seller context of an example."""
+
+    fields: ObjectLit
+    span: Span = _span
+
+
+@attrs.frozen
+class ExampleExpect:
+    """`expect block`: the verdict the example must get."""
+
+    verdict: Ident
+    span: Span = _span
+
+
+@attrs.frozen
+class ExampleFires:
+    """`fires a, b` / `not fires a, b`: rules that must (not) report a violation."""
+
+    rules: tuple[Ident, ...]
+    negated: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class ExampleRows:
+    """`for each row in [ { … }, … ]`: the rows of a table-driven example."""
+
+    rows: tuple[ObjectLit, ...]
+    span: Span = _span
+
+
+ExampleEntry = Union[ExampleMessage, ExampleContext, ExampleExpect, ExampleFires, ExampleRows]
+
+
+@attrs.frozen
+class ExampleDef:
+    """`example "name" { … }` (one message) or `examples "name" { … for each row in [ … ] }` (a table)."""
+
+    name: StringLit
+    table: bool
+    entries: tuple[ExampleEntry, ...]
+    annotations: tuple[Annotation, ...]
+    span: Span = _span
+
+
 Definition = Union[CategoryDef, PatternDef, ListDef, DomainsDef, RuleDef]
-Statement = Union[PolicyHeader, Include, CategoryDef, PatternDef, ListDef, DomainsDef, RuleDef, OverrideDef, DisableDef]
+Statement = Union[PolicyHeader, Include, CategoryDef, PatternDef, ListDef, DomainsDef, RuleDef, OverrideDef,
+                  DisableDef, ExampleDef]
 
 
 @attrs.frozen

@@ -293,6 +293,52 @@ class _Builder(Transformer):
     def list_lit(self, meta, children):
         return ast.ListLit(tuple(c for c in children if c is not None), self._span(meta))
 
+    # -- examples
+    def example_kind(self, meta, children):
+        return children[0]
+
+    def example_def(self, meta, children):
+        annotations, (kind, name, *entries) = _split_annotations(children)
+        return ast.ExampleDef(self._string(name), kind.value == "examples", tuple(entries), annotations,
+                              self._span(meta))
+
+    def example_message(self, meta, children):
+        return ast.ExampleMessage(None, children[0], self._span(meta))
+
+    def example_message_file(self, meta, children):
+        return ast.ExampleMessage(children[0], children[1], self._span(meta))
+
+    def example_context(self, meta, children):
+        return ast.ExampleContext(children[0], self._span(meta))
+
+    def example_expect(self, meta, children):
+        return ast.ExampleExpect(children[0], self._span(meta))
+
+    def example_fires(self, meta, children):
+        return ast.ExampleFires(tuple(children), False, self._span(meta))
+
+    def example_not_fires(self, meta, children):
+        return ast.ExampleFires(tuple(children), True, self._span(meta))
+
+    def example_rows(self, meta, children):
+        return ast.ExampleRows(tuple(c for c in children if c is not None), self._span(meta))
+
+    def object(self, meta, children):
+        return ast.ObjectLit(tuple(c for c in children if c is not None), self._span(meta))
+
+    def object_entry(self, meta, children):
+        key, value = children
+        if isinstance(key, ast.StringLit):
+            key = ast.Ident(key.value, key.span)
+        return ast.ObjectEntry(key, value, self._span(meta))
+
+    def value_list(self, meta, children):
+        return ast.ListLit(tuple(c for c in children if c is not None), self._span(meta))
+
+    def negative_number(self, meta, children):
+        number = self.number(meta, children)
+        return ast.NumberLit(-number.value, number.unit, "-" + number.text, self._span(meta))
+
 
 def _start(node) -> int:
     return node.span.start

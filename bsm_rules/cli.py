@@ -224,6 +224,23 @@ def _cmd_lsp(args, out: TextIO, err: TextIO) -> int:
     return serve()
 
 
+def _cmd_test(args, out: TextIO, err: TextIO) -> int:
+    from .test_report import run_test_command
+
+    args.now_value = parse_timestamp(args.now, "--now") if args.now else None
+    if args.min_coverage is not None and not 0 <= args.min_coverage <= 100:
+        raise _UsageError("--min-coverage must be between 0 and 100")
+    if args.max_examples < 1:
+        raise _UsageError("--max-examples must be at least 1")
+    return run_test_command(args, out, err, args.format == "text" and _use_color(out))
+
+
+def _cmd_diff(args, out: TextIO, err: TextIO) -> int:
+    from .policy_diff import run_diff_command
+
+    return run_diff_command(args, out, err, lambda path: _load(path, err))
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bsm", description="Check Amazon Buyer-Seller messages against bsm policies.")
     parser.add_argument("--version", action="version", version=f"bsm {_version()}")
@@ -259,6 +276,31 @@ def _build_parser() -> argparse.ArgumentParser:
     lsp.add_argument("--stdio", action="store_true", help="talk over standard input and output (the default)")
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
     lsp.set_defaults(handler=_cmd_lsp)
+
+    test = commands.add_parser("test", help="run the examples (and derived properties) of policy files")
+    test.add_argument("paths", nargs="+", metavar="PATH", help="policy files, or directories to search for *.bsm")
+    test.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    test.add_argument("--properties", action="store_true",
+                      help="also run the properties derived from every rule (generated messages)")
+    test.add_argument("--seed", type=int, default=0, help="random seed of the derived properties (default 0)")
+    test.add_argument("--max-examples", dest="max_examples", type=int, default=50, metavar="N",
+                      help="generated messages per property (default 50)")
+    test.add_argument("--database", default=".bsm-test-db", metavar="DIR",
+                      help="where failing generated messages are kept and replayed first (default .bsm-test-db)")
+    test.add_argument("--coverage", action="store_true", help="report which rules the examples make fire and not fire")
+    test.add_argument("--min-coverage", dest="min_coverage", type=float, metavar="PERCENT",
+                      help="fail when the rule coverage is below PERCENT")
+    test.add_argument("--now", metavar="TIMESTAMP", help="evaluate as if at this RFC 3339 time")
+    test.set_defaults(handler=_cmd_test)
+
+    diff = commands.add_parser("diff", help="show which messages two versions of a policy judge differently")
+    diff.add_argument("old", metavar="OLD", help="the policy before the change")
+    diff.add_argument("new", metavar="NEW", help="the policy after the change")
+    diff.add_argument("inputs", nargs="*", metavar="MESSAGES", help="message files (.json, .jsonl, .eml, .mbox)")
+    diff.add_argument("--no-generated", dest="generated", action="store_false",
+                      help="compare only the given messages, not the generated boundary messages")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.set_defaults(handler=_cmd_diff)
     return parser
 
 

@@ -45,6 +45,13 @@ CODES: dict[str, str] = {
     "BSM509": "invisible character in the policy",
     "BSM510": "confusable identifier",
     "BSM511": "definition that hides a field, category or contact reason",
+    "BSM601": "unknown or disabled rule id in an example",
+    "BSM602": "unknown message field or context value in an example",
+    "BSM603": "invalid message or context in an example",
+    "BSM604": "unknown verdict in an example",
+    "BSM605": "example message file cannot be read",
+    "BSM606": "incomplete example",
+    "BSM607": "unknown or missing column in a table example",
 }
 
 

@@ -203,6 +203,14 @@ class _Printer:
                 self.emit([INDENT + _clause(clause)], clause.span)
             self.leading(statement.span.end, INDENT)
             self.emit(["}"], statement.span)
+        elif isinstance(statement, ast.ExampleDef):
+            keyword = "examples" if statement.table else "example"
+            self.lines.extend(annotations + [f"{keyword} {quote_string(statement.name.value)} {{"])
+            for entry in statement.entries:
+                self.leading(entry.span.start, INDENT)
+                self.emit(_example_entry(entry, INDENT), entry.span)
+            self.leading(statement.span.end, INDENT)
+            self.emit(["}"], statement.span)
 
     def policy(self, policy: ast.Policy) -> str:
         previous = None
@@ -246,6 +254,67 @@ def _clause(clause) -> str:
     if isinstance(clause, ast.NoteClause):
         return f"note {quote_string(clause.template.value)} when {format_expr(clause.condition)}"
     raise TypeError(type(clause).__name__)
+
+
+_BARE_KEY = __import__("re").compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def format_value(value) -> str:
+    """An example value (object, list, string, number, boolean) on one line."""
+    if isinstance(value, ast.ObjectLit):
+        if not value.entries:
+            return "{}"
+        return "{ " + ", ".join(_object_entry(e) for e in value.entries) + " }"
+    if isinstance(value, ast.ListLit):
+        return "[" + ", ".join(format_value(item) for item in value.items) + "]"
+    return format_expr(value)
+
+
+def _object_entry(entry: ast.ObjectEntry) -> str:
+    key = entry.key.name
+    key = key if _BARE_KEY.fullmatch(key) else quote_string(key)
+    return f"{key}: {format_value(entry.value)}"
+
+
+def _block_value(prefix: str, value, indent: str) -> list[str]:
+    """`prefix value` on one line when it fits, else an object or list with one item per line."""
+    one_line = indent + prefix + format_value(value)
+    if len(one_line) <= MAX_WIDTH or not isinstance(value, (ast.ObjectLit, ast.ListLit)):
+        return [one_line]
+    if isinstance(value, ast.ObjectLit):
+        lines = [indent + prefix + "{"]
+        for entry in value.entries:
+            key_prefix = _object_entry(entry)[: -len(format_value(entry.value))]
+            nested = _block_value(key_prefix, entry.value, indent + INDENT)
+            lines.extend(nested[:-1] + [nested[-1] + ","])
+        return lines + [indent + "}"]
+    lines = [indent + prefix + "["]
+    for item in value.items:
+        nested = _block_value("", item, indent + INDENT)
+        lines.extend(nested[:-1] + [nested[-1] + ","])
+    return lines + [indent + "]"]
+
+
+def _example_entry(entry, indent: str) -> list[str]:
+    if isinstance(entry, ast.ExampleMessage):
+        prefix = "message " + (f"from {quote_string(entry.source.value)} " if entry.source else "")
+        if entry.fields is None:
+            return [indent + prefix.rstrip()]
+        return _block_value(prefix, entry.fields, indent)
+    if isinstance(entry, ast.ExampleContext):
+        return _block_value("context ", entry.fields, indent)
+    if isinstance(entry, ast.ExampleExpect):
+        return [f"{indent}expect {entry.verdict.name}"]
+    if isinstance(entry, ast.ExampleFires):
+        keyword = "not fires " if entry.negated else "fires "
+        return _filled(keyword, [rule.name for rule in entry.rules], indent)
+    if isinstance(entry, ast.ExampleRows):
+        lines = [indent + "for each row in ["]
+        for row in entry.rows:
+            nested = _block_value("", row, indent + INDENT)
+            lines.extend(nested[:-1] + [nested[-1] + ","])
+        return lines + [indent + "]"]
+    raise TypeError(type(entry).__name__)
 
 
 def format_policy(policy: ast.Policy) -> str:
