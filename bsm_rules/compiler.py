@@ -18,6 +18,7 @@ from . import ast
 from .checker import CheckedPolicy, CheckedRule, compile_regex, template_fields
 from .errors import MessageError
 from .message import Message
+from .normalize import searchable
 from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text, locations_of
 from .schema import ANY, BUILTINS, Type
 from .verdict import Verdict, Violation
@@ -378,8 +379,8 @@ class _ExpressionCompiler:
         if isinstance(value, Text):
             return _search_text(value, regex, None)
         if isinstance(value, list):
-            return any(isinstance(v, str) and regex.fullmatch(v.strip()) for v in value)
-        return regex.search(str(value)) is not None
+            return any(isinstance(v, str) and regex.fullmatch(searchable(v.strip())) for v in value)
+        return regex.search(searchable(str(value))) is not None
 
     def compile_MatchesOp(self, expr: ast.MatchesOp) -> Fn:
         subject = self.expr(expr.subject)
@@ -399,8 +400,8 @@ class _ExpressionCompiler:
             if isinstance(value, Text):
                 return _search_text(value, regex, position)
             if isinstance(value, list):
-                return any(isinstance(v, str) and regex.search(v) for v in value)
-            return regex.search(str(value)) is not None
+                return any(isinstance(v, str) and regex.search(searchable(v)) for v in value)
+            return regex.search(searchable(str(value))) is not None
         return matches
 
     # -- arithmetic

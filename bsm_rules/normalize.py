@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import attrs
 
-__all__ = ["NormalizedText", "normalize"]
+__all__ = ["NormalizedText", "normalize", "searchable"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _ZERO_WIDTH_JOINER = "\u200d"
 _ZERO_WIDTH_CHARS = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
@@ -21,7 +24,8 @@ class NormalizedText:
 
     `text` is the NFKC normal form of `original` with zero-width characters
     (U+200B..U+200D, U+2060, U+FEFF, U+00AD) removed; a zero-width joiner is
-    kept only inside an emoji ZWJ sequence.
+    kept only inside an emoji ZWJ sequence. A lone surrogate (valid in JSON
+    text, not in UTF-8) becomes U+FFFD.
     """
 
     original: str
@@ -51,10 +55,23 @@ def normalize(value: str) -> NormalizedText:
     """NFKC-normalise `value` and drop zero-width characters, remembering where each character came from."""
     if value.isascii():
         return NormalizedText(value, value)
-    has_zero_width = any(char in value for char in _ZERO_WIDTH_CHARS)
-    if not has_zero_width and unicodedata.is_normalized("NFKC", value):
-        return NormalizedText(value, value)
-    return _normalize_with_mapping(value)
+    text = searchable(value)
+    has_zero_width = any(char in text for char in _ZERO_WIDTH_CHARS)
+    if not has_zero_width and unicodedata.is_normalized("NFKC", text):
+        return NormalizedText(value, text)
+    normalized = _normalize_with_mapping(text)
+    return normalized if text is value else attrs.evolve(normalized, original=value)
+
+
+def searchable(value: str) -> str:
+    """`value` with lone surrogates replaced by U+FFFD (same length), so that it can be UTF-8 encoded for RE2."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    return value
 
 
 def _normalize_with_mapping(value: str) -> NormalizedText:

@@ -1,1 +1,413 @@
-"""Registers the language features (hover, completion, navigation, …) on the server."""
+"""The LSP feature handlers: hover, completion, navigation, symbols, formatting, semantic tokens,
+folding, code actions and code lenses, registered on the server."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from bsm_rules import ast
+from bsm_rules.formatter import format_policy
+from bsm_rules.parser import parse_source
+from bsm_rules.source import SourceFile
+
+from .analysis import Analysis
+from .completion import complete
+from .convert import to_lsp, uri_of
+from .evaluation import SampleRun, evaluate_samples, sample_files
+from .hover import hover_at
+from .index import RENAMABLE, Occurrence, symbol_key
+from .server import guarded, server
+from .tokens import LEGEND, semantic_tokens
+
+__all__ = ["EVALUATE_COMMAND"]
+
+EVALUATE_COMMAND = "bsm.evaluateSamples"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_RULE_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+
+async def _at(params) -> tuple[Analysis, int]:
+    analysis = await server.analysis(params.text_document.uri)
+    return analysis, analysis.lines().offset(params.position)
+
+
+def _location(analysis: Analysis, occurrence: Occurrence) -> types.Location:
+    return types.Location(uri=uri_of(occurrence.path, analysis),
+                          range=analysis.lines(occurrence.path).span_range(occurrence.span))
+
+
+# -- hover and completion -------------------------------------------------------------------------
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@guarded
+async def hover(params: types.HoverParams) -> types.Hover | None:
+    analysis, offset = await _at(params)
+    found = hover_at(analysis, offset)
+    if found is None:
+        return None
+    text, span = found
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+                       range=analysis.lines().span_range(span))
+
+
+@server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "@"]))
+@guarded
+async def completion(params: types.CompletionParams) -> types.CompletionList:
+    analysis, offset = await _at(params)
+    return types.CompletionList(is_incomplete=False, items=complete(analysis, offset))
+
+
+# -- navigation -----------------------------------------------------------------------------------
+
+async def _related_analyses(analysis: Analysis, occurrence: Occurrence) -> list[Analysis]:
+    """The analysis itself plus those of other open documents that read the file defining the
+    symbol (so references in files that include this one are found too)."""
+    definitions = analysis.index.definitions(occurrence.key)
+    if not definitions:
+        return [analysis]
+    home = definitions[0].path
+    found = [analysis]
+    for uri in list(server.workspace.text_documents):
+        if uri == analysis.uri:
+            continue
+        other = await server.analysis(uri)
+        if other.path == home or home in other.dependencies:
+            found.append(other)
+    return found
+
+
+async def _occurrences(analysis: Analysis, occurrence: Occurrence) -> list[tuple[Analysis, Occurrence]]:
+    seen: set[tuple[str, int, int]] = set()
+    result = []
+    for other in await _related_analyses(analysis, occurrence):
+        for found in other.index.of(occurrence.key):
+            place = (found.path, found.span.start, found.span.end)
+            if place not in seen:
+                seen.add(place)
+                result.append((other, found))
+    return result
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+@guarded
+async def definition(params: types.DefinitionParams) -> list[types.Location] | None:
+    analysis, offset = await _at(params)
+    occurrence = analysis.index.at(analysis.path, offset)
+    if occurrence is None:
+        return None
+    return [_location(analysis, d) for d in analysis.index.definitions(occurrence.key)] or None
+
+
+@server.feature(types.TEXT_DOCUMENT_REFERENCES)
+@guarded
+async def references(params: types.ReferenceParams) -> list[types.Location] | None:
+    analysis, offset = await _at(params)
+    occurrence = analysis.index.at(analysis.path, offset)
+    if occurrence is None:
+        return None
+    return [_location(owner, found) for owner, found in await _occurrences(analysis, occurrence)
+            if params.context.include_declaration or not found.definition]
+
+
+@server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+@guarded
+async def prepare_rename(params: types.PrepareRenameParams) -> types.Range | None:
+    analysis, offset = await _at(params)
+    occurrence = analysis.index.at(analysis.path, offset)
+    if occurrence is None or occurrence.kind not in RENAMABLE or not analysis.index.definitions(occurrence.key):
+        return None
+    return analysis.lines().span_range(occurrence.span)
+
+
+@server.feature(types.TEXT_DOCUMENT_RENAME)
+@guarded
+async def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
+    analysis, offset = await _at(params)
+    occurrence = analysis.index.at(analysis.path, offset)
+    if occurrence is None or not analysis.index.definitions(occurrence.key):
+        return None
+    valid = _RULE_ID if occurrence.kind == "rule" else _NAME
+    if not valid.fullmatch(params.new_name):
+        what = "a rule id (lower-case words joined by '-')" if occurrence.kind == "rule" else "a name (letters, digits, _)"
+        raise JsonRpcInvalidParams(message=f"`{params.new_name}` is not {what}")
+    changes: dict[str, list[types.TextEdit]] = {}
+    for owner, found in await _occurrences(analysis, occurrence):
+        location = _location(owner, found)
+        changes.setdefault(location.uri, []).append(types.TextEdit(range=location.range, new_text=params.new_name))
+    return types.WorkspaceEdit(changes=changes)
+
+
+# -- symbols --------------------------------------------------------------------------------------
+
+_SYMBOL_KINDS = {
+    ast.CategoryDef: types.SymbolKind.Enum, ast.PatternDef: types.SymbolKind.Constant,
+    ast.ListDef: types.SymbolKind.Array, ast.DomainsDef: types.SymbolKind.Array,
+    ast.RuleDef: types.SymbolKind.Function, ast.OverrideDef: types.SymbolKind.Interface,
+    ast.DisableDef: types.SymbolKind.Interface, ast.PolicyHeader: types.SymbolKind.Package,
+    ast.Include: types.SymbolKind.File,
+}
+
+
+def _statement_symbol(statement) -> tuple[str, str, object] | None:
+    """(name, detail, node whose span is the selection) of a statement."""
+    if isinstance(statement, ast.PolicyHeader):
+        return statement.name.value or "policy", "policy", statement.name
+    if isinstance(statement, ast.Include):
+        return statement.path.value, "include", statement.path
+    if isinstance(statement, ast.RuleDef):
+        return statement.id.name, f"rule ({statement.severity.name})", statement.id
+    if isinstance(statement, ast.OverrideDef):
+        return statement.rule.name, "override", statement.rule
+    if isinstance(statement, ast.DisableDef):
+        return statement.rule.name, "disable", statement.rule
+    kind = {ast.CategoryDef: "category", ast.PatternDef: "pattern", ast.ListDef: "list",
+            ast.DomainsDef: "domains"}.get(type(statement))
+    return (statement.name.name, kind, statement.name) if kind else None
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@guarded
+async def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+    analysis = await server.analysis(params.text_document.uri)
+    unit = analysis.unit
+    lines = analysis.lines()
+    symbols = []
+    for statement in unit.ast.statements if unit else ():
+        described = _statement_symbol(statement)
+        if described is None:
+            continue
+        name, detail, selection = described
+        children = None
+        if isinstance(statement, ast.CategoryDef):
+            children = [types.DocumentSymbol(name=r.name, detail="contact reason", kind=types.SymbolKind.EnumMember,
+                                             range=lines.span_range(r.span), selection_range=lines.span_range(r.span))
+                        for r in (*statement.reasons, *statement.aliases)]
+        symbols.append(types.DocumentSymbol(
+            name=name, detail=detail, kind=_SYMBOL_KINDS[type(statement)], range=lines.span_range(statement.span),
+            selection_range=lines.span_range(selection.span), children=children))
+    return symbols
+
+
+@server.feature(types.WORKSPACE_SYMBOL)
+@guarded
+async def workspace_symbols(params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation]:
+    query = params.query.casefold()
+    seen: set[tuple[str, int]] = set()
+    result = []
+    for uri in list(server.workspace.text_documents):
+        analysis = await server.analysis(uri)
+        for unit in analysis.checked.units:
+            for statement in unit.ast.statements:
+                described = _statement_symbol(statement)
+                if described is None or isinstance(statement, (ast.Include, ast.OverrideDef, ast.DisableDef)):
+                    continue
+                name, detail, selection = described
+                if query not in name.casefold() or (unit.path, statement.span.start) in seen:
+                    continue
+                seen.add((unit.path, statement.span.start))
+                result.append(types.SymbolInformation(
+                    name=name, kind=_SYMBOL_KINDS[type(statement)], container_name=detail,
+                    location=types.Location(uri=uri_of(unit.path, analysis),
+                                            range=analysis.lines(unit.path).span_range(selection.span))))
+    return result
+
+
+# -- formatting -----------------------------------------------------------------------------------
+
+def _formatted(analysis: Analysis) -> str | None:
+    """The document as `bsm fmt` writes it, or None when it has syntax errors."""
+    policy, syntax = parse_source(SourceFile(analysis.path, analysis.text))
+    return None if syntax else format_policy(policy)
+
+
+def _line_edits(old: str, new: str, lines_wanted: range | None) -> list[types.TextEdit]:
+    """Edits turning `old` into `new`, line by line; only hunks touching `lines_wanted` when given."""
+    import difflib
+
+    old_lines, new_lines = old.splitlines(True), new.splitlines(True)
+    edits = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if lines_wanted is not None and not (a0 <= lines_wanted.stop - 1 and max(a1 - 1, a0) >= lines_wanted.start):
+            continue
+        edits.append((a0, a1, "".join(new_lines[b0:b1])))
+    return edits
+
+
+def _to_text_edits(analysis: Analysis, hunks) -> list[types.TextEdit]:
+    lines = analysis.lines()
+    starts = [0]
+    for line in analysis.text.splitlines(True):
+        starts.append(starts[-1] + len(line))
+    return [types.TextEdit(range=lines.range(starts[a0], starts[a1]), new_text=text) for a0, a1, text in hunks]
+
+
+@server.feature(types.TEXT_DOCUMENT_FORMATTING)
+@guarded
+async def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
+    analysis = await server.analysis(params.text_document.uri)
+    formatted = _formatted(analysis)
+    if formatted is None or formatted == analysis.text:
+        return None if formatted is None else []
+    return [types.TextEdit(range=types.Range(start=types.Position(line=0, character=0), end=analysis.lines().end),
+                           new_text=formatted)]
+
+
+@server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
+@guarded
+async def range_formatting(params: types.DocumentRangeFormattingParams) -> list[types.TextEdit] | None:
+    analysis = await server.analysis(params.text_document.uri)
+    formatted = _formatted(analysis)
+    if formatted is None:
+        return None
+    wanted = range(params.range.start.line, max(params.range.end.line, params.range.start.line) + 1)
+    return _to_text_edits(analysis, _line_edits(analysis.text, formatted, wanted))
+
+
+# -- semantic tokens and folding ------------------------------------------------------------------
+
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
+@guarded
+async def semantic_tokens_full(params: types.SemanticTokensParams) -> types.SemanticTokens:
+    analysis = await server.analysis(params.text_document.uri)
+    return types.SemanticTokens(data=semantic_tokens(analysis))
+
+
+@server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+@guarded
+async def folding_ranges(params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+    analysis = await server.analysis(params.text_document.uri)
+    unit = analysis.unit
+    ranges = []
+    for statement in unit.ast.statements if unit else ():
+        start = statement.span
+        first = min([start.start] + [a.span.start for a in getattr(statement, "annotations", ())])
+        first_line, last_line = start.source.line_col(first)[0] - 1, start.end_line - 1
+        if last_line > first_line:
+            ranges.append(types.FoldingRange(start_line=first_line, end_line=last_line,
+                                             kind=types.FoldingRangeKind.Region))
+    comment_lines = sorted({c.span.line - 1 for c in unit.ast.comments
+                            if not c.span.source.line_text(c.span.line)[: c.span.column - 1].strip()} if unit else ())
+    block: list[int] = []
+    for line in comment_lines + [None]:
+        if line is not None and block and line == block[-1] + 1:
+            block.append(line)
+            continue
+        if len(block) > 1:
+            ranges.append(types.FoldingRange(start_line=block[0], end_line=block[-1],
+                                             kind=types.FoldingRangeKind.Comment))
+        block = [line] if line is not None else []
+    return ranges
+
+
+# -- code actions ---------------------------------------------------------------------------------
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+@guarded
+async def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
+    analysis = await server.analysis(params.text_document.uri)
+    lines = analysis.lines()
+    first, last = lines.offset(params.range.start), lines.offset(params.range.end)
+    actions = []
+    for diagnostic in analysis.own_diagnostics():
+        span = diagnostic.span
+        if span.end < first or span.start > last:
+            continue
+        lsp_diagnostic = to_lsp(diagnostic, analysis)
+        for fix in diagnostic.fixes:
+            edit = types.TextEdit(range=analysis.lines(fix.span.source.name).span_range(fix.span),
+                                  new_text=fix.replacement)
+            actions.append(types.CodeAction(
+                title=fix.title.replace("did you mean", "change to").rstrip("?") if fix.title.startswith("did you mean")
+                else fix.title,
+                kind=types.CodeActionKind.QuickFix, diagnostics=[lsp_diagnostic], is_preferred=True,
+                edit=types.WorkspaceEdit(changes={uri_of(fix.span.source.name, analysis): [edit]})))
+        if diagnostic.code.startswith("BSM5"):
+            actions.append(_silence_action(analysis, diagnostic, lsp_diagnostic))
+    return actions
+
+
+def _silence_action(analysis: Analysis, diagnostic, lsp_diagnostic) -> types.CodeAction:
+    """Insert `# bsm-allow: CODE` on its own line above the finding (it applies to the next line)."""
+    line = diagnostic.span.line
+    line_text = diagnostic.span.source.line_text(line)
+    indent = line_text[: len(line_text) - len(line_text.lstrip())]
+    position = types.Position(line=line - 1, character=0)
+    edit = types.TextEdit(range=types.Range(start=position, end=position),
+                          new_text=f"{indent}# bsm-allow: {diagnostic.code}\n")
+    return types.CodeAction(
+        title=f"Silence {diagnostic.code} on this line", kind=types.CodeActionKind.QuickFix,
+        diagnostics=[lsp_diagnostic], edit=types.WorkspaceEdit(changes={analysis.uri: [edit]}))
+
+
+# -- code lens: the policy on the workspace's sample messages ------------------------------------
+
+async def _sample_run(analysis: Analysis) -> SampleRun:
+    cached = getattr(analysis, "sample_run", None)
+    key = server.samples_glob
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    files = sample_files(server.workspace.root_path, key)
+    run = await asyncio.get_running_loop().run_in_executor(
+        server.checker_pool, evaluate_samples, analysis.checked, files)
+    analysis.sample_run = (key, run)
+    return run
+
+
+def _rule_lens_title(run: SampleRun, rule_id: str, disabled: bool) -> str:
+    if run.problem:
+        return "evaluate on samples"
+    if disabled:
+        return f"disabled · {run.total} samples"
+    flagged = len(run.fired.get(rule_id, []))
+    return f"{flagged} of {run.total} samples flagged · evaluate on samples"
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+@guarded
+async def code_lenses(params: types.CodeLensParams) -> list[types.CodeLens]:
+    analysis = await server.analysis(params.text_document.uri)
+    unit = analysis.unit
+    lines = analysis.lines()
+    run = await _sample_run(analysis)
+    lenses = []
+    for statement in unit.ast.statements if unit else ():
+        if isinstance(statement, ast.PolicyHeader):
+            lenses.append(types.CodeLens(range=lines.span_range(statement.name.span), command=types.Command(
+                title=run.summary(), command=EVALUATE_COMMAND, arguments=[analysis.uri])))
+        elif isinstance(statement, ast.RuleDef):
+            rule = analysis.checked.rule(statement.id.name)
+            disabled = bool(rule and rule.disabled)
+            lenses.append(types.CodeLens(range=lines.span_range(statement.id.span), command=types.Command(
+                title=_rule_lens_title(run, statement.id.name, disabled), command=EVALUATE_COMMAND,
+                arguments=[analysis.uri, statement.id.name])))
+    return lenses
+
+
+@server.command(EVALUATE_COMMAND)
+@guarded
+async def evaluate_command(uri: str, rule_id: str | None = None) -> dict:
+    """Evaluate the policy on the samples; returns (and shows) the verdict counts."""
+    analysis = await server.analysis(uri)
+    run = await _sample_run(analysis)
+    result = {"total": run.total, "verdicts": run.verdicts, "problem": run.problem}
+    text = run.summary()
+    if rule_id is not None:
+        flagged = run.fired.get(rule_id, [])
+        result["rule"] = rule_id
+        result["flagged"] = flagged
+        if not run.problem:
+            text = f"{rule_id}: {len(flagged)} of {run.total} samples flagged" + (
+                f" ({', '.join(flagged[:10])}{', …' if len(flagged) > 10 else ''})" if flagged else "")
+    server.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=text))
+    return result
+
+
+del symbol_key

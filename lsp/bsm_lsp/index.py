@@ -9,7 +9,7 @@ from bsm_rules import ast
 from bsm_rules.checker import CheckedPolicy
 from bsm_rules.source import Span
 
-__all__ = ["Occurrence", "SymbolIndex", "RENAMABLE", "build_index"]
+__all__ = ["Occurrence", "SymbolIndex", "RENAMABLE", "build_index", "nodes_at", "symbol_key"]
 
 # Kinds whose definitions live in a policy (and so can be renamed); fields and built-ins cannot.
 RENAMABLE = ("pattern", "list", "domains", "category", "reason", "rule")
@@ -95,3 +95,26 @@ def _statement_occurrences(statement, checked: CheckedPolicy) -> list[Occurrence
             if symbol and symbol[0] in RENAMABLE:
                 found.append(Occurrence(symbol[0], node.name, node.span, False, node))
     return found
+
+
+def nodes_at(policy: ast.Policy, offset: int) -> list:
+    """The AST nodes whose span covers `offset`, outermost first."""
+    chain: list = []
+    for statement in policy.statements:
+        if statement.span.start <= offset <= statement.span.end:
+            _descend(statement, offset, chain)
+            break
+    return chain
+
+
+def _descend(node, offset: int, chain: list) -> None:
+    chain.append(node)
+    for field in attrs.fields(type(node)):
+        if field.name == "span" or field.name.endswith("_span"):
+            continue
+        value = getattr(node, field.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            span = getattr(child, "span", None)
+            if attrs.has(type(child)) and span is not None and span.start <= offset <= span.end:
+                _descend(child, offset, chain)
+                return

@@ -1,0 +1,131 @@
+"""Hover text: what a rule, field, pattern, list, built-in, category or contact reason means."""
+
+from __future__ import annotations
+
+from bsm_rules import ast
+from bsm_rules.formatter import format_policy
+from bsm_rules.schema import BUILTINS, CONTEXT, FIELDS, Field
+
+from .analysis import Analysis
+from .index import nodes_at
+from .samples import sample_match
+
+__all__ = ["hover_at", "describe_field", "describe_builtin", "describe_definition", "SEVERITY_DOCS"]
+
+SEVERITY_DOCS = {
+    "error": "**error**: the message is blocked (verdict `block`)",
+    "warning": "**warning**: the message may be sent, with a warning (verdict `warn`)",
+    "info": "**info**: a note; the verdict stays `allow`",
+}
+_LIST_PREVIEW = 12
+
+
+def hover_at(analysis: Analysis, offset: int):
+    """(markdown, span) for what is at `offset` in the document, or None."""
+    occurrence = analysis.index.at(analysis.path, offset)
+    if occurrence is not None:
+        text = describe_symbol(analysis, occurrence.kind, occurrence.name)
+        return (text, occurrence.span) if text else None
+    unit = analysis.unit
+    if unit is None:
+        return None
+    chain = nodes_at(unit.ast, offset)
+    for node in reversed(chain):
+        if isinstance(node, ast.Name):
+            symbol = analysis.checked.symbols.get(id(node))
+            if symbol and symbol[0] in ("field", "context"):
+                return describe_field(symbol[1], "context value" if symbol[0] == "context" else "field"), node.span
+            if symbol and symbol[0] == "variable":
+                found = analysis.checked.types.get(id(node))
+                return f"**variable** `{node.name}`" + (f": {found}" if found else ""), node.span
+            return None
+        if isinstance(node, ast.AttributeAccess) and node.name.span.start <= offset <= node.name.span.end:
+            return _describe_attribute(analysis, node), node.name.span
+        if isinstance(node, ast.Call) and node.function.span.start <= offset <= node.function.span.end:
+            builtin = BUILTINS.get(node.function.name)
+            return (describe_builtin(builtin), node.function.span) if builtin else None
+        if isinstance(node, ast.Ident) and node.name in SEVERITY_DOCS:
+            return SEVERITY_DOCS[node.name], node.span
+    return None
+
+
+def describe_field(field: Field, what: str = "field") -> str:
+    return f"**{what}** `{field.name}`: {field.type}\n\n{field.doc}\n\nWhen absent: {field.absent}"
+
+
+def describe_builtin(builtin) -> str:
+    return f"```\n{builtin.signature}\n```\n\n{builtin.doc}\n\nExample: `{builtin.example}`"
+
+
+def _describe_attribute(analysis: Analysis, node: ast.AttributeAccess) -> str | None:
+    target = analysis.checked.types.get(id(node.target))
+    if target is None:
+        return None
+    record = target.element if target.is_list else target
+    found = record.field(node.name.name) if record is not None else None
+    if found is None:
+        return None
+    field_type, doc = found
+    shown = f"list of {field_type}" if target.is_list else str(field_type)
+    return f"**field** `{record}.{node.name.name}`: {shown}\n\n{doc}"
+
+
+def _annotations_text(definition) -> list[str]:
+    parts = []
+    for annotation in getattr(definition, "annotations", ()):
+        if annotation.name.name == "doc" and annotation.args:
+            parts.append(annotation.args[0].value)
+        elif annotation.name.name == "source" and annotation.args:
+            parts.append(f"Source: {annotation.args[0].value}")
+    return parts
+
+
+def _code_block(definition) -> str:
+    bare = definition.__class__(**{**_fields(definition), "annotations": ()})
+    text = format_policy(ast.Policy((bare,), definition.span)).strip()
+    return f"```bsm\n{text}\n```"
+
+
+def _fields(node) -> dict:
+    import attrs
+    return {f.name: getattr(node, f.name) for f in attrs.fields(type(node)) if f.init}
+
+
+def describe_definition(analysis: Analysis, kind: str, name: str) -> str | None:
+    checked = analysis.checked
+    if kind == "rule":
+        rule = checked.rule(name)
+        if rule is None:
+            return f"unknown rule id `{name}`"
+        definition = rule.definition
+        lines = [f"**rule** `{name}` — severity **{rule.severity}**" + (" (disabled)" if rule.disabled else "")]
+        lines += _annotations_text(definition)
+        message = rule.message.value if rule.message else None
+        if message:
+            lines.append(f"Message: “{message}”")
+        return "\n\n".join(lines)
+    table = {"pattern": checked.patterns, "list": checked.lists, "domains": checked.domains,
+             "category": checked.categories}.get(kind)
+    if kind == "reason":
+        category = checked.reason_categories.get(name.casefold())
+        return f"**contact reason** `{name}`" + (f" in category `{category}`" if category else "")
+    definition = table.get(name) if table is not None else None
+    if definition is None:
+        return None
+    lines = [_code_block(definition), *_annotations_text(definition)]
+    if kind == "pattern":
+        sample = sample_match(definition.regex.pattern, definition.regex.flags)
+        if sample:
+            lines.append(f"Matches, for example: “{sample}”")
+    elif kind in ("list", "domains") and definition.items:
+        lines.append(f"Matches, for example: “{definition.items[0].value}”")
+    elif kind == "category":
+        reasons = ", ".join(f"`{r.name}`" for r in definition.reasons) or "none"
+        lines.append(f"Contact reasons: {reasons}")
+        if definition.aliases:
+            lines.append("Aliases: " + ", ".join(f"`{a.name}`" for a in definition.aliases))
+    return "\n\n".join(lines)
+
+
+describe_symbol = describe_definition
+del _LIST_PREVIEW
