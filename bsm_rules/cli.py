@@ -333,3 +333,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
 
 def run() -> None:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,250 @@
+"use strict";
+// Starts the bsm language server for .bsm files, shows its state in the status bar and restarts it
+// on request or when the server settings change.
+
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const vscode = require("vscode");
+const {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+} = require("vscode-languageclient/node");
+
+const SECTION = "bsm";
+const CRASH_WINDOW_MS = 3 * 60 * 1000;
+const MAX_CRASHES = 4;
+
+const STATUS = {
+  starting: { icon: "$(sync~spin)", tooltip: "starting" },
+  running: { icon: "$(check)", tooltip: "running; click to restart it" },
+  stopped: { icon: "$(circle-slash)", tooltip: "stopped; click to start it" },
+  error: { icon: "$(error)", tooltip: "could not run; click to try again, see the output for details" },
+};
+
+/** A setting that makes no sense, reported to the user instead of a failed spawn. */
+class SettingError extends Error {}
+
+let client;
+let serverState;
+let statusItem;
+let outputChannel;
+let pending = Promise.resolve();
+
+function workspaceFolderPath() {
+  const folders = vscode.workspace.workspaceFolders;
+  return folders && folders.length > 0 && folders[0].uri.scheme === "file" ? folders[0].uri.fsPath : undefined;
+}
+
+function expandVariables(value, folder) {
+  return value
+    .replace(/\$\{workspaceFolder\}/g, folder || "")
+    .replace(/\$\{userHome\}/g, os.homedir())
+    .replace(/^~(?=$|[\\/])/, os.homedir());
+}
+
+function isExecutableFile(candidate) {
+  try {
+    fs.accessSync(candidate, fs.constants.X_OK);
+    return fs.statSync(candidate).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The absolute path of a program named in a setting, or undefined when there is none. */
+function findProgram(program, folder) {
+  if (program.includes("/") || program.includes("\\")) {
+    const candidate = path.resolve(folder || process.cwd(), program);
+    return isExecutableFile(candidate) ? candidate : undefined;
+  }
+  const suffixes = process.platform === "win32" ? ["", ...(process.env.PATHEXT || ".EXE;.CMD;.BAT").split(";")] : [""];
+  for (const directory of (process.env.PATH || "").split(path.delimiter).filter(Boolean)) {
+    for (const suffix of suffixes) {
+      const candidate = path.join(directory, program + suffix);
+      if (isExecutableFile(candidate)) {
+        return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The program and arguments that start the server, from bsm.server.pythonPath or bsm.server.command. */
+function serverExecutable(config, folder) {
+  const pythonPath = (config.get("server.pythonPath") || "").trim();
+  let setting;
+  let command;
+  if (pythonPath) {
+    setting = "bsm.server.pythonPath";
+    command = [pythonPath, "-m", "bsm_rules.cli", "lsp"];
+  } else {
+    setting = "bsm.server.command";
+    command = config.get("server.command");
+    if (!Array.isArray(command) || command.length === 0 || command.some((part) => typeof part !== "string")
+        || !command[0].trim()) {
+      throw new SettingError(
+        `${setting} must be a list of strings, a program followed by its arguments, such as ["bsm", "lsp"].`);
+    }
+  }
+  const [program, ...args] = command.map((part) => expandVariables(part, folder));
+  const resolved = findProgram(program, folder);
+  if (!resolved) {
+    throw new SettingError(
+      `Cannot start the bsm language server: the program "${program}" from ${setting} was not found`
+      + (program.includes("/") || program.includes("\\") ? "." : " on the PATH.")
+      + " Install bsm-rules (pip install bsm-rules) or point bsm.server.command or bsm.server.pythonPath"
+      + " at the environment that has it.");
+  }
+  return { setting, command: resolved, args, options: { cwd: folder } };
+}
+
+function showStatus(state, detail) {
+  const { icon, tooltip } = STATUS[state];
+  serverState = state;
+  statusItem.text = `${icon} bsm: ${state}`;
+  statusItem.tooltip = `bsm language server: ${detail || tooltip}`;
+  statusItem.backgroundColor = state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  statusItem.show();
+}
+
+async function reportFailure(message) {
+  showStatus("error", message);
+  outputChannel.appendLine(message);
+  const choice = await vscode.window.showErrorMessage(message, "Open Settings", "Show Output");
+  if (choice === "Open Settings") {
+    vscode.commands.executeCommand("workbench.action.openSettings", "bsm.server");
+  } else if (choice === "Show Output") {
+    outputChannel.show(true);
+  }
+}
+
+/** Restarts a server that crashes now and then; gives up when it keeps crashing. */
+function crashHandler() {
+  const crashes = [];
+  return {
+    error: () => ({ action: ErrorAction.Continue }),
+    closed: () => {
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length > 0 && now - crashes[0] > CRASH_WINDOW_MS) {
+        crashes.shift();
+      }
+      if (crashes.length <= MAX_CRASHES) {
+        outputChannel.appendLine("The bsm language server stopped unexpectedly; restarting it.");
+        return { action: CloseAction.Restart, handled: true };
+      }
+      reportFailure(`The bsm language server stopped ${crashes.length} times in three minutes and will not be`
+        + " restarted. See the output for its error; run \"BSM: Restart Language Server\" to try again.");
+      return { action: CloseAction.DoNotRestart, handled: true };
+    },
+  };
+}
+
+async function startServer() {
+  const folder = workspaceFolderPath();
+  const config = vscode.workspace.getConfiguration(SECTION);
+  let executable;
+  try {
+    executable = serverExecutable(config, folder);
+  } catch (error) {
+    if (error instanceof SettingError) {
+      await reportFailure(error.message);
+      return;
+    }
+    throw error;
+  }
+  const { setting, ...serverOptions } = executable;
+  const commandLine = [serverOptions.command, ...serverOptions.args].join(" ");
+  outputChannel.appendLine(`Starting the bsm language server: ${commandLine}`);
+  showStatus("starting", commandLine);
+  const clientOptions = {
+    documentSelector: [
+      { scheme: "file", language: "bsm" },
+      { scheme: "untitled", language: "bsm" },
+    ],
+    diagnosticCollectionName: "bsm",
+    initializationOptions: { bsm: { samples: config.get("samples"), debounceMs: config.get("debounceMs") } },
+    synchronize: { configurationSection: SECTION },
+    outputChannel,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    errorHandler: crashHandler(),
+  };
+  const candidate = new LanguageClient("bsm", "bsm language server", serverOptions, clientOptions);
+  candidate.onDidChangeState(({ newState }) => {
+    if (candidate !== client) {
+      return;
+    }
+    if (newState === State.Running) {
+      showStatus("running", `running (${commandLine})`);
+    } else if (newState === State.Starting) {
+      showStatus("starting", commandLine);
+    } else if (serverState !== "error") {
+      showStatus("stopped");
+    }
+  });
+  client = candidate;
+  try {
+    await candidate.start();
+  } catch (error) {
+    if (candidate === client) {
+      client = undefined;
+      await reportFailure(`Cannot start the bsm language server with "${commandLine}" (from ${setting}):`
+        + ` ${error && error.message ? error.message : error}. Check that bsm-rules is installed there;`
+        + " the output has the server's error.");
+    }
+  }
+}
+
+async function stopServer() {
+  const running = client;
+  client = undefined;
+  if (running) {
+    try {
+      await running.dispose(2000);
+    } catch (error) {
+      outputChannel.appendLine(`Stopping the bsm language server failed: ${error && error.message ? error.message : error}`);
+    }
+  }
+}
+
+/** Runs server starts and stops one after another, never overlapping. */
+function serialized(action) {
+  pending = pending.then(action, action);
+  return pending;
+}
+
+function restartServer() {
+  return serialized(async () => {
+    await stopServer();
+    await startServer();
+  });
+}
+
+function activate(context) {
+  outputChannel = vscode.window.createOutputChannel("BSM Language Server");
+  statusItem = vscode.window.createStatusBarItem("bsm.server", vscode.StatusBarAlignment.Left, 0);
+  statusItem.name = "bsm language server";
+  statusItem.command = "bsm.restartServer";
+  context.subscriptions.push(
+    outputChannel,
+    statusItem,
+    vscode.commands.registerCommand("bsm.restartServer", restartServer),
+    vscode.commands.registerCommand("bsm.showOutput", () => outputChannel.show(true)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration("bsm.server")) {
+        restartServer();
+      }
+    }),
+  );
+  return serialized(startServer);
+}
+
+function deactivate() {
+  return serialized(stopServer);
+}
+
+module.exports = { activate, deactivate };
