@@ -13,6 +13,19 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 SERVER_COMMAND = [sys.executable, "-c", "import sys; from bsm_rules.cli import main; sys.exit(main(['lsp']))"]
 
 
+def record_diagnostics(client: LanguageClient) -> None:
+    """Keep every publishDiagnostics notification in `client.published`, in arrival order."""
+    client.published = []
+    features = client.protocol.fm.features
+    original = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def recording(params: types.PublishDiagnosticsParams):
+        client.published.append(params)
+        return original(params)
+
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = recording
+
+
 async def start(lsp_client: LanguageClient, root, options: dict | None = None):
     await lsp_client.initialize_session(types.InitializeParams(
         capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
@@ -23,18 +36,21 @@ async def start(lsp_client: LanguageClient, root, options: dict | None = None):
 
 
 async def wait_for_diagnostics(client: LanguageClient, uri: str, version: int | None = None,
-                               timeout: float = 15.0) -> list[types.Diagnostic]:
-    """Wait until the server has published diagnostics for `uri` (for `version`, when given)."""
+                               after: int = 0, timeout: float = 15.0) -> list[types.Diagnostic]:
+    """The first diagnostics published for `uri` (and `version`, when given) among the
+    notifications from index `after` on, waiting for them if need be."""
     async def published():
         while True:
-            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-            if params.uri == uri and (version is None or params.version == version):
-                return params.diagnostics
+            for params in client.published[after:]:
+                if params.uri == uri and (version is None or params.version == version):
+                    return list(params.diagnostics)
+            await asyncio.sleep(0.01)
     return await asyncio.wait_for(published(), timeout)
 
 
 def open_document(client: LanguageClient, path, text: str, version: int = 1) -> str:
-    path.write_text(text, encoding="utf-8") if not path.exists() else None
+    if not path.exists():
+        path.write_text(text, encoding="utf-8")
     uri = path.as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
         uri=uri, language_id="bsm", version=version, text=text)))

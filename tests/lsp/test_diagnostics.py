@@ -3,9 +3,16 @@ ranges in UTF-16 units, after incremental edits, across includes, and never stal
 
 from __future__ import annotations
 
-from lsprotocol import types
+import asyncio
 
+import pytest
+
+from lsprotocol import types
 from lsp_session import change_document, open_document, span, wait_for_diagnostics
+
+from bsm_rules.policy import check_policy
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 BROKEN = '''policy "shop"
 
@@ -15,11 +22,121 @@ rule no-links error {
 }
 '''
 
+COMMON = '''policy "common"
 
-async def test_unknown_name_is_reported_at_its_range(client):
-    uri = open_document(client, client.root / "shop.bsm", BROKEN)
-    diagnostics = await wait_for_diagnostics(client, uri)
-    assert [(d.code, d.range, d.severity, d.source) for d in diagnostics] == [
-        ("BSM201", span(4, 22, 4, 27), types.DiagnosticSeverity.Error, "bsm"),
+@doc("Asking for a review.")
+pattern review_ask = /\\bleave a review\\b/i
+
+list gifts = ["gift card", "free sample"]
+'''
+
+SHOP = '''policy "shop"
+include "common.bsm"
+
+rule no-gifts warning {
+  message "no gifts"
+  when text matches review_ask
+  forbid text contains gifts
+}
+'''
+
+
+async def test_unknown_name_is_reported_at_its_range(client, tmp_path):
+    uri = open_document(client, tmp_path / "shop.bsm", BROKEN)
+    diagnostics = await wait_for_diagnostics(client, uri, version=1)
+    assert [(d.code, d.range, d.severity, d.source, d.message) for d in diagnostics] == [
+        ("BSM201", span(4, 22, 4, 27), types.DiagnosticSeverity.Error, "bsm", "unknown name `linkz`"),
     ]
-    assert diagnostics[0].message == "unknown name `linkz`"
+
+
+async def test_same_findings_as_lint(client, tmp_path):
+    path = tmp_path / "shop.bsm"
+    path.write_text(BROKEN + 'list unused_words = ["a", "a"]\n', encoding="utf-8")
+    uri = open_document(client, path, path.read_text(encoding="utf-8"))
+    diagnostics = await wait_for_diagnostics(client, uri, version=1)
+    lint = check_policy(str(path)).diagnostics
+    assert [(d.code, d.range.start.line + 1, d.range.start.character + 1) for d in diagnostics] == [
+        (d.code, d.span.line, d.span.column) for d in lint]
+    assert {d.code for d in diagnostics} == {"BSM201", "BSM501", "BSM503"}
+
+
+async def test_non_bmp_characters_before_the_error_count_as_two_utf16_units(client, tmp_path):
+    text = BROKEN.replace("forbid text matches linkz", 'forbid subject == "😀🎁" and text matches linkz')
+    uri = open_document(client, tmp_path / "emoji.bsm", text)
+    diagnostics = await wait_for_diagnostics(client, uri, version=1)
+    # "  forbid subject == "😀🎁" and text matches " is 42 code points but 44 UTF-16 units.
+    assert [(d.code, d.range) for d in diagnostics] == [("BSM201", span(4, 44, 4, 49))]
+
+
+async def test_ranges_follow_incremental_edits(client, tmp_path):
+    uri = open_document(client, tmp_path / "shop.bsm", BROKEN)
+    await wait_for_diagnostics(client, uri, version=1)
+
+    # Define the missing pattern on a new line 1: the document becomes clean.
+    change_document(client, uri, 2, (1, 0), (1, 0), "pattern linkz = /https?:/\n")
+    assert await wait_for_diagnostics(client, uri, version=2) == []
+
+    # Misspell a field on what is now line 5, after an emoji in a comment on the same line.
+    change_document(client, uri, 3, (5, 2), (5, 13), "forbid txet")
+    change_document(client, uri, 4, (4, 20), (4, 20), "  # 🚫")
+    diagnostics = await wait_for_diagnostics(client, uri, version=4)
+    assert [(d.code, d.range, d.message) for d in diagnostics] == [
+        ("BSM201", span(5, 9, 5, 13), "unknown name `txet`"),
+    ]
+
+
+async def test_syntax_error_is_located_after_an_edit(client, tmp_path):
+    uri = open_document(client, tmp_path / "shop.bsm", BROKEN)
+    await wait_for_diagnostics(client, uri, version=1)
+    change_document(client, uri, 2, (2, 0), (2, 4), "rul")
+    diagnostics = await wait_for_diagnostics(client, uri, version=2)
+    assert [(d.code, d.range.start) for d in diagnostics] == [("BSM101", types.Position(line=2, character=0))]
+
+
+async def test_file_is_rediagnosed_when_an_included_file_changes(client, tmp_path):
+    common_uri = open_document(client, tmp_path / "common.bsm", COMMON)
+    shop_uri = open_document(client, tmp_path / "shop.bsm", SHOP)
+    assert await wait_for_diagnostics(client, shop_uri, version=1) == []
+
+    mark = len(client.published)
+    # Rename the list in the (unsaved) included file: the including file now has an unknown name.
+    change_document(client, common_uri, 2, (5, 5), (5, 10), "presents")
+    diagnostics = await wait_for_diagnostics(client, shop_uri, version=1, after=mark)
+    assert [(d.code, d.range, d.message) for d in diagnostics] == [
+        ("BSM201", span(6, 23, 6, 28), "unknown name `gifts`"),
+    ]
+
+
+async def test_errors_in_an_included_file_show_at_the_include(client, tmp_path):
+    (tmp_path / "common.bsm").write_text(COMMON.replace("/i", "/q"), encoding="utf-8")
+    shop_uri = open_document(client, tmp_path / "shop.bsm", SHOP)
+    diagnostics = await wait_for_diagnostics(client, shop_uri, version=1)
+    assert [(d.code, d.range) for d in diagnostics] == [("BSM403", span(1, 8, 1, 20))]
+    assert diagnostics[0].message.startswith("the included policy has 1 error(s); first: common.bsm:4:")
+    assert diagnostics[0].related_information[0].location.uri == (tmp_path / "common.bsm").as_uri()
+
+
+async def test_rapid_edits_publish_only_the_newest_version(client, tmp_path):
+    uri = open_document(client, tmp_path / "shop.bsm", BROKEN)
+    await wait_for_diagnostics(client, uri, version=1)
+    mark = len(client.published)
+    for version in range(2, 22):
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(
+                text=BROKEN.replace("linkz", f"name{version}"))],
+        ))
+    diagnostics = await wait_for_diagnostics(client, uri, version=21, after=mark)
+    assert [d.message for d in diagnostics] == ["unknown name `name21`"]
+    await asyncio.sleep(0.3)  # anything still in flight would arrive now
+    later = [p for p in client.published[mark:] if p.uri == uri]
+    assert [p.version for p in later] == [21]
+
+
+async def test_closing_a_document_clears_its_diagnostics(client, tmp_path):
+    uri = open_document(client, tmp_path / "shop.bsm", BROKEN)
+    assert len(await wait_for_diagnostics(client, uri, version=1)) == 1
+    mark = len(client.published)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert await wait_for_diagnostics(client, uri, after=mark) == []
