@@ -11,7 +11,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInternalError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 
 from bsm_rules import __version__
@@ -139,7 +139,7 @@ def guarded(function):
         async def run_async(*args, **kwargs):
             try:
                 return await function(*args, **kwargs)
-            except JsonRpcInternalError:
+            except JsonRpcException:
                 raise
             except Exception as error:  # noqa: BLE001
                 raise failure(error) from None
@@ -149,7 +149,7 @@ def guarded(function):
     def run(*args, **kwargs):
         try:
             return function(*args, **kwargs)
-        except JsonRpcInternalError:
+        except JsonRpcException:
             raise
         except Exception as error:  # noqa: BLE001
             raise failure(error) from None
