@@ -260,9 +260,11 @@ def _build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_cmd_check)
 
     lint = commands.add_parser("lint", help="report problems in policy files")
-    lint.add_argument("paths", nargs="+", metavar="PATH")
-    lint.add_argument("--format", choices=("text", "json", "sarif"), default="text")
-    lint.add_argument("--fail-on", choices=("error", "warning"), default="error")
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="policy files, or directories to search for *.bsm files")
+    lint.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                      help="sarif: a SARIF 2.1.0 log for code scanning")
+    lint.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                      help="exit 1 on errors (default), or on warnings too")
     lint.set_defaults(handler=_cmd_lint)
 
     fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")

@@ -27,7 +27,9 @@ def describe_value(value: Any) -> str:
         text = str(value)
         shown = text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
         return repr(shown)
-    if isinstance(value, tuple) and value and all(isinstance(v, Location) for v in value):
+    if isinstance(value, tuple) and not value:
+        return "false"
+    if isinstance(value, tuple) and all(isinstance(v, Location) for v in value):
         return "true at " + ", ".join(f"{v.field} {v.excerpt!r}" for v in value[:5]) + (" …" if len(value) > 5 else "")
     if isinstance(value, list):
         items = [describe_value(getattr(v, "value", None) or getattr(v, "url", None) or getattr(v, "name", None) or v)
