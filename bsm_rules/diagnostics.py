@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable
 
 import attrs
@@ -119,10 +120,20 @@ def caret_snippet(text: str, start: int, end: int, label: str = "", marker: str 
     line_number = text.count("\n", 0, start) + 1 + line_offset
     gutter = max(gutter, len(str(line_number)))
     shown = text[line_start:line_end].translate(_SHOWN_AS)
-    width = max(1, min(end, line_end) - start)
+    width = max(1, _columns(text[start:min(end, line_end)].translate(_SHOWN_AS)))
     bar = " " * gutter + " |"
-    carets = " " * (start - line_start) + _paint(marker * width + (f" {label}" if label else ""), kind, color)
+    indent = " " * _columns(text[line_start:start].translate(_SHOWN_AS))
+    carets = indent + _paint(marker * width + (f" {label}" if label else ""), kind, color)
     return [f"{line_number:>{gutter}} | {shown}", f"{bar} {carets}"]
+
+
+def _columns(shown: str) -> int:
+    """Terminal columns of a shown line piece: wide East Asian characters and emoji take two,
+    combining marks none."""
+    if shown.isascii():
+        return len(shown)
+    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+               for char in shown)
 
 
 def _snippet(span: Span, label: str, marker: str, gutter: int, color: bool, kind: str) -> list[str]:
@@ -137,9 +148,10 @@ def render(diagnostic: Diagnostic, color: bool = False) -> str:
     lines = [
         _paint(f"{kind}[{diagnostic.code}]", kind, color) + f": {diagnostic.message}",
         " " * gutter + f"--> {span}",
-        " " * gutter + " |",
     ]
-    lines += _snippet(span, diagnostic.label, "^", gutter, color, kind)
+    if span.source.text:  # a file that could not be read has no line to show
+        lines.append(" " * gutter + " |")
+        lines += _snippet(span, diagnostic.label, "^", gutter, color, kind)
     for related in diagnostic.related:
         if related.span.source is span.source:
             lines += _snippet(related.span, related.message, "-", gutter, color, "note")
