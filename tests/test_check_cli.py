@@ -1,0 +1,376 @@
+"""`bsm check` through the real command line (../shared/spec/message-model.md): inputs, context,
+output formats, exit statuses, bad inputs in a batch and usage errors; results are validated
+against a JSON schema of the result format."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bsm_rules.cli import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK, main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+NOW = "2026-11-22T12:00:00Z"
+
+VIOLATION_SCHEMA = {
+    "type": "object",
+    "required": ["rule", "severity", "message"],
+    "additionalProperties": False,
+    "properties": {
+        "rule": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"},
+        "severity": {"enum": ["error", "warning", "info"]},
+        "message": {"type": "string", "minLength": 1},
+        "field": {"type": "string", "pattern": r"^(?:subject|body|html|attachments\[[0-9]+\])$"},
+        "start": {"type": "integer", "minimum": 0},
+        "end": {"type": "integer", "minimum": 0},
+        "excerpt": {"type": "string"},
+    },
+    "dependentRequired": {"start": ["end", "field"], "end": ["start"], "excerpt": ["field"]},
+}
+RESULT_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["message", "verdict", "violations"],
+            "additionalProperties": False,
+            "properties": {
+                "message": {"type": "string"},
+                "verdict": {"enum": ["allow", "warn", "block"]},
+                "violations": {"type": "array", "items": VIOLATION_SCHEMA},
+            },
+        },
+        {
+            "type": "object",
+            "required": ["message", "verdict", "error"],
+            "additionalProperties": False,
+            "properties": {
+                "message": {"type": "string"},
+                "verdict": {"const": "invalid"},
+                "error": {"type": "string", "minLength": 1},
+            },
+        },
+    ]
+}
+
+CLEAN = {"id": "clean", "contact_reason": "return_refund", "subject": "Your return of the blue kettle",
+         "body": "We received the kettle you sent back, and your money is on its way."}
+WARNED = {**CLEAN, "id": "warned", "body": "Call us on +1 206-555-0100 any time."}
+BLOCKED = {**CLEAN, "id": "blocked", "body": "Write to jane.doe@example.com today."}
+
+
+def run(argv: list[str], stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    status = main(argv, out, err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def results(output: str) -> list[dict]:
+    decoded = [json.loads(line) for line in output.splitlines()]
+    for result in decoded:
+        jsonschema.validate(result, RESULT_SCHEMA)
+        if result["verdict"] != "invalid":
+            severities = {v["severity"] for v in result["violations"]}
+            expected = "block" if "error" in severities else "warn" if "warning" in severities else "allow"
+            assert result["verdict"] == expected
+    return decoded
+
+
+def write(path: Path, content) -> str:
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return str(path)
+
+
+def jsonl(*messages) -> str:
+    return "".join((m if isinstance(m, str) else json.dumps(m)) + "\n" for m in messages)
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+def test_json_file_with_one_object():
+    status, out, err = run(["check", str(EXAMPLES / "message.json"), "--format", "json", "--now", NOW])
+    assert status == EXIT_BLOCKED, err
+    (result,) = results(out)
+    assert result["message"] == "m-17" and result["verdict"] == "block"
+    body = json.loads((EXAMPLES / "message.json").read_text())["body"]
+    (violation,) = result["violations"]
+    assert violation["rule"] == "no-email-address" and violation["field"] == "body"
+    assert body[violation["start"]:violation["end"]] == violation["excerpt"] == "jane.doe@example.com"
+
+
+def test_json_file_with_a_list_keeps_input_order(tmp_path):
+    path = write(tmp_path / "batch.json", [BLOCKED, CLEAN, {k: v for k, v in WARNED.items() if k != "id"}])
+    status, out, _ = run(["check", path, "--format", "json", "--now", NOW])
+    assert status == EXIT_BLOCKED
+    assert [(r["message"], r["verdict"]) for r in results(out)] == [("blocked", "block"), ("clean", "allow"), ("#3", "warn")]
+
+
+def test_json_lines_file_with_blank_lines(tmp_path):
+    path = write(tmp_path / "batch.jsonl", jsonl(CLEAN, "", {k: v for k, v in WARNED.items() if k != "id"}))
+    status, out, _ = run(["check", path, "--format", "json", "--now", NOW])
+    assert status == EXIT_OK
+    assert [(r["message"], r["verdict"]) for r in results(out)] == [("clean", "allow"), ("#3", "warn")]
+
+
+def test_standard_input_by_dash_and_by_default(monkeypatch):
+    for argv in (["check", "-"], ["check"]):
+        status, out, _ = run([*argv, "--format", "json", "--now", NOW], jsonl(CLEAN, BLOCKED), monkeypatch)
+        assert status == EXIT_BLOCKED
+        assert [r["verdict"] for r in results(out)] == ["allow", "block"]
+
+
+def test_standard_input_with_one_json_document(monkeypatch):
+    status, out, _ = run(["check", "-", "--format", "json"], json.dumps(WARNED, indent=2), monkeypatch)
+    assert status == EXIT_OK
+    assert [r["verdict"] for r in results(out)] == ["warn"]
+
+
+def test_several_inputs_in_order(tmp_path):
+    first = write(tmp_path / "a.json", BLOCKED)
+    second = write(tmp_path / "b.jsonl", jsonl(CLEAN))
+    status, out, _ = run(["check", first, second, "--format", "json"])
+    assert status == EXIT_BLOCKED
+    assert [r["message"] for r in results(out)] == ["blocked", "clean"]
+
+
+# -- bad inputs in a batch ------------------------------------------------------------------------
+
+def test_a_bad_json_line_is_invalid_with_its_line_number_and_the_batch_goes_on(tmp_path):
+    path = write(tmp_path / "batch.jsonl", jsonl(CLEAN, '{"id": "broken", "body": ', BLOCKED))
+    status, out, _ = run(["check", path, "--format", "json"])
+    assert status == EXIT_INVALID
+    clean, broken, blocked = results(out)
+    assert (clean["verdict"], blocked["verdict"]) == ("allow", "block")
+    assert broken["verdict"] == "invalid" and broken["message"] == "#2"
+    assert f"{path}:2" in broken["error"] and "not valid JSON" in broken["error"]
+
+
+@pytest.mark.parametrize(("bad", "path"), [
+    ({"subject": 5}, "$.subject"),
+    ({"recipient": {"opted_out": "yes"}}, "$.recipient.opted_out"),
+    ({"attachments": [{"name": "a.pdf", "size": 1}, {"name": "b.pdf", "size": "big"}]}, "$.attachments[1].size"),
+    ({"in_reply_to": {"received_at": "yesterday"}}, "$.in_reply_to.received_at"),
+    ({"context": {"sent_today": -1}}, "$.context.sent_today"),
+    ({"contact_reason": "complaint"}, "$.contact_reason"),
+])
+def test_a_wrong_typed_field_is_invalid_with_its_json_path(tmp_path, bad, path):
+    file = write(tmp_path / "batch.jsonl", jsonl({**CLEAN, "id": "bad", **bad}, BLOCKED))
+    status, out, _ = run(["check", file, "--format", "json"])
+    assert status == EXIT_INVALID
+    invalid, blocked = results(out)
+    assert invalid["message"] == "bad" and invalid["verdict"] == "invalid"
+    assert f"{file}:1: {path}: " in invalid["error"]
+    assert blocked["verdict"] == "block"
+
+
+def test_a_message_that_is_not_an_object_is_invalid(tmp_path):
+    file = write(tmp_path / "batch.json", [CLEAN, ["not", "a", "message"]])
+    status, out, _ = run(["check", file, "--format", "json"])
+    assert status == EXIT_INVALID
+    assert [r["verdict"] for r in results(out)] == ["allow", "invalid"]
+    assert "$: a message is a JSON object" in results(out)[1]["error"]
+
+
+def test_a_file_that_is_not_json_is_one_invalid_input(tmp_path):
+    file = write(tmp_path / "broken.json", '{"id": "x",\n "body": nope}')
+    status, out, err = run(["check", file, "--format", "json"])
+    assert status == EXIT_INVALID
+    (result,) = results(out)
+    assert result["verdict"] == "invalid" and f"{file}:2" in result["error"]
+
+
+# -- exit statuses --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("messages", "status"), [
+    ([CLEAN], EXIT_OK),
+    ([CLEAN, WARNED], EXIT_OK),
+    ([WARNED, BLOCKED, CLEAN], EXIT_BLOCKED),
+    ([BLOCKED, "{"], EXIT_INVALID),
+    (["{", CLEAN], EXIT_INVALID),
+])
+def test_exit_status(tmp_path, messages, status):
+    file = write(tmp_path / "batch.jsonl", jsonl(*messages))
+    for output_format in ("json", "text"):
+        assert run(["check", file, "--format", output_format])[0] == status
+
+
+# -- policy and context ---------------------------------------------------------------------------
+
+def test_policy_option(tmp_path):
+    policy = write(tmp_path / "shop.bsm", """policy "Shop"
+
+rule no-kettles warning {
+  message "we sell no kettles: {match}"
+  forbid body contains "kettle"
+}
+""")
+    status, out, _ = run(["check", "--policy", policy, write(tmp_path / "m.json", BLOCKED), "--format", "json"])
+    assert status == EXIT_OK  # the email rule is not in this policy
+    (result,) = results(out)
+    assert result["violations"] == [] and result["verdict"] == "allow"
+    status, out, _ = run(["check", "--policy", policy, write(tmp_path / "c.json", CLEAN), "--format", "json"])
+    (result,) = results(out)
+    assert [(v["rule"], v["excerpt"], v["severity"]) for v in result["violations"]] == [("no-kettles", "kettle", "warning")]
+    assert status == EXIT_OK and result["verdict"] == "warn"
+
+
+def test_bundled_sp_api_policy_by_name(tmp_path):
+    message = {"contact_reason": "invoice", "body": "Your invoice."}
+    status, out, _ = run(["check", "--policy", "bundled:amazon-sp-api", write(tmp_path / "m.json", message),
+                          "--format", "json"])
+    assert status == EXIT_BLOCKED
+    assert [v["rule"] for v in results(out)[0]["violations"]] == ["sp-api-attachment-required"]
+
+
+def test_a_broken_policy_evaluates_nothing(tmp_path):
+    policy = write(tmp_path / "broken.bsm", 'rule broken error {\n  forbid body contians "x"\n}\n')
+    status, out, err = run(["check", "--policy", policy, write(tmp_path / "m.json", CLEAN)])
+    assert status == EXIT_INVALID
+    assert out == ""
+    assert "error[BSM" in err and "broken.bsm:2:" in err
+
+
+def test_missing_policy_file(tmp_path):
+    status, out, err = run(["check", "--policy", str(tmp_path / "none.bsm"), write(tmp_path / "m.json", CLEAN)])
+    assert (status, out) == (EXIT_INVALID, "")
+    assert "none.bsm" in err
+
+
+DAILY = ["--format", "json"]
+
+
+def daily_limit_fired(status_out) -> list[bool]:
+    status, out, _ = status_out
+    return ["daily-limit" in [v["rule"] for v in r["violations"]] for r in results(out)]
+
+
+def test_context_file(tmp_path):
+    messages = write(tmp_path / "m.jsonl", jsonl(CLEAN, {**CLEAN, "id": "own", "context": {"sent_today": 0}}))
+    context = write(tmp_path / "context.json", {"avg_daily_orders": 10, "sent_today": 650})
+    # The message's own context wins over the file.
+    assert daily_limit_fired(run(["check", messages, "--context", context, *DAILY])) == [True, False]
+    at_limit = write(tmp_path / "at-limit.json", {"avg_daily_orders": 10, "sent_today": 649})
+    assert daily_limit_fired(run(["check", messages, "--context", at_limit, *DAILY])) == [False, False]
+
+
+def test_context_flags_and_their_precedence(tmp_path):
+    messages = write(tmp_path / "m.jsonl", jsonl(CLEAN, {**CLEAN, "id": "own", "context": {"avg_daily_orders": 1000}}))
+    assert daily_limit_fired(run(["check", messages, "--avg-daily-orders", "10", "--sent-today", "650", *DAILY])) \
+        == [True, False]
+    context = write(tmp_path / "context.json", {"avg_daily_orders": 10, "sent_today": 0})
+    # A flag overrides the same value from the file.
+    assert daily_limit_fired(run(["check", messages, "--context", context, "--sent-today", "650", *DAILY])) \
+        == [True, False]
+    assert daily_limit_fired(run(["check", messages, *DAILY])) == [False, False]
+
+
+def test_now_option_decides_late_responses(tmp_path):
+    reply = {**CLEAN, "in_reply_to": {"received_at": "2026-11-21T12:00:00Z"}}
+    file = write(tmp_path / "m.json", reply)
+    for now, fired in (("2026-11-22T12:00:00Z", False), ("2026-11-22T12:00:01Z", True)):
+        status, out, _ = run(["check", file, "--now", now, "--format", "json"])
+        assert ("late-response" in [v["rule"] for v in results(out)[0]["violations"]]) == fired
+        assert status == EXIT_OK
+
+
+# -- usage errors: stderr, nothing evaluated ------------------------------------------------------
+
+@pytest.mark.parametrize(("make_args", "says"), [
+    (lambda d: [str(d / "missing.jsonl")], "missing.jsonl"),
+    (lambda d: [write(d / "m.json", CLEAN), str(d / "missing.json")], "missing.json"),
+    (lambda d: [write(d / "m.json", CLEAN), "--context", str(d / "none.json")], "--context"),
+    (lambda d: [write(d / "m.json", CLEAN), "--context", write(d / "c.json", "{not json")], "--context"),
+    (lambda d: [write(d / "m.json", CLEAN), "--context", write(d / "c.json", [1, 2])], "--context"),
+    (lambda d: [write(d / "m.json", CLEAN), "--context", write(d / "c.json", {"sent_today": "many"})], "sent_today"),
+    (lambda d: [write(d / "m.json", CLEAN), "--sent-today", "-1"], "--sent-today"),
+    (lambda d: [write(d / "m.json", CLEAN), "--sent-today", "lots"], "--sent-today"),
+    (lambda d: [write(d / "m.json", CLEAN), "--now", "tomorrow"], "--now"),
+    (lambda d: [write(d / "m.json", CLEAN), "--format", "yaml"], "--format"),
+])
+def test_usage_errors_print_to_stderr_and_evaluate_nothing(tmp_path, make_args, says):
+    status, out, err = run(["check", *make_args(tmp_path)])
+    assert status == EXIT_INVALID
+    assert out == ""
+    assert says in err
+
+
+# -- the text format ------------------------------------------------------------------------------
+
+def test_text_format_shows_verdict_rule_severity_message_and_carets(tmp_path):
+    message = {**CLEAN, "id": "m-9", "subject": "Re: your kettle",
+               "body": "Hello!\nWrite to jane.doe@example.com 😊 or call +1 206-555-0100."}
+    status, out, _ = run(["check", write(tmp_path / "m.json", message), "--format", "text"])
+    assert status == EXIT_BLOCKED
+    lines = out.splitlines()
+    assert lines[0] == "m-9: block"
+    assert lines[-1] == "1 message(s): 1 block"
+    for rule, severity, excerpt in (("no-email-address", "error", "jane.doe@example.com"),
+                                    ("no-emoji", "warning", "😊"), ("phone-number", "warning", "+1 206-555-0100")):
+        header = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{severity}[{rule}]: "))
+        assert f'"{excerpt}"' in lines[header]  # the rule's message quotes the match
+        assert lines[header + 1].strip() == f"--> body:2:{message['body'].split(chr(10))[1].index(excerpt) + 1}"
+        source, carets = lines[header + 2], lines[header + 3]
+        assert source.strip() == "2 | Write to jane.doe@example.com 😊 or call +1 206-555-0100."
+        column = display_width(source[:source.index(excerpt)])
+        assert display_width(carets[:carets.index("^")]) == column
+        assert carets[carets.index("^"):].rstrip() == "^" * display_width(excerpt)
+
+
+def display_width(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_text_format_for_unlocated_and_invalid_results(tmp_path):
+    file = write(tmp_path / "m.jsonl", jsonl({**CLEAN, "id": "s", "recipient": {"role": "seller"}}, "{oops"))
+    status, out, _ = run(["check", file])
+    assert status == EXIT_INVALID
+    lines = out.splitlines()
+    assert lines[0] == "s: block"
+    assert lines[1].strip().startswith("error[seller-to-seller]: Buyer-Seller Messaging cannot be used")
+    assert lines[2] == "#2: invalid"
+    assert f"{file}:2" in lines[3] and "not valid JSON" in lines[3]
+    assert lines[-1] == "2 message(s): 1 block, 1 invalid"
+
+
+def test_text_format_points_into_the_html_source(tmp_path):
+    message = {**CLEAN, "id": "h", "body": "", "html": "<p>Mail\n<b>jane@example.com</b></p>"}
+    status, out, _ = run(["check", write(tmp_path / "m.json", message)])
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if "error[no-email-address]" in line)
+    assert lines[header + 1].strip() == "--> html:2:4"
+    assert lines[header + 3].strip() == "| " + " " * 3 + "^" * len("jane@example.com")
+
+
+# -- the installed executable ---------------------------------------------------------------------
+
+def bsm_executable() -> str:
+    candidate = Path(sys.executable).parent / "bsm"
+    return str(candidate) if candidate.exists() else "bsm"
+
+
+def test_installed_bsm_executable(tmp_path):
+    completed = subprocess.run(
+        [bsm_executable(), "check", "-", "--format", "json", "--now", NOW],
+        input=jsonl(CLEAN, WARNED, "{", BLOCKED), capture_output=True, text=True, encoding="utf-8", timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert completed.returncode == EXIT_INVALID, completed.stderr
+    assert [r["verdict"] for r in results(completed.stdout)] == ["allow", "warn", "invalid", "block"]
+    completed = subprocess.run([bsm_executable(), "check", str(EXAMPLES / "messages.jsonl")],
+                               capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert completed.returncode == EXIT_BLOCKED, completed.stderr
+    assert "error[no-email-address]" in completed.stdout and "^^^^" in completed.stdout
+    completed = subprocess.run([bsm_executable(), "check", str(tmp_path / "missing.json")],
+                               capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert (completed.returncode, completed.stdout) == (EXIT_INVALID, "")
+    assert "missing.json" in completed.stderr
