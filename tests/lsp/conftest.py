@@ -9,7 +9,7 @@ from lsp_session import SERVER_COMMAND, record_diagnostics, start
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 SAMPLES = [
-    {"id": "ok", "contact_reason": "delivery_scheduling", "subject": "Delivery", "body": "Hello, when may we deliver?"},
+    {"id": "ok", "contact_reason": "coupon", "subject": "Your coupon", "body": "Hello, when may we deliver?"},
     {"id": "review", "subject": "Thanks", "body": "Please leave a review for us."},
     {"id": "gift", "subject": "Thanks", "body": "Please leave a review and get a gift card."},
 ]
