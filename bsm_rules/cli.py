@@ -10,10 +10,9 @@ import os
 import sys
 from typing import TextIO
 
-from .diagnostics import caret_snippet, render
+from .diagnostics import render
 from .errors import MessageError, PolicyError
 from .message import parse_context, parse_timestamp
-from .verdict import invalid_result
 
 __all__ = ["main", "EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID"]
 
@@ -73,33 +72,9 @@ def _context_from_args(args) -> dict:
     return context
 
 
-def _render_violation_text(violation, message, out: TextIO, color: bool) -> None:
-    marker = {"error": "error", "warning": "warning", "info": "info"}[violation.severity]
-    print(f"  {marker}[{violation.rule}]: {violation.message}", file=out)
-    if violation.field is None:
-        return
-    field_text = _field_text(message, violation.field)
-    if violation.start is None or field_text is None:
-        print(f"    --> {violation.field}", file=out)
-        return
-    line = field_text.count("\n", 0, violation.start) + 1
-    column = violation.start - (field_text.rfind("\n", 0, violation.start) + 1) + 1
-    print(f"    --> {violation.field}:{line}:{column}", file=out)
-    for text_line in caret_snippet(field_text, violation.start, violation.end, color=color, kind=marker):
-        print("    " + text_line, file=out)
-
-
-def _field_text(message, field: str) -> str | None:
-    if message is None:
-        return None
-    if field in ("subject", "body", "html"):
-        return getattr(message, field)
-    return None
-
-
 def _cmd_check(args, out: TextIO, err: TextIO) -> int:
+    from .batch import BatchOptions, Progress, Summary, count_daily, evaluate_stream, resolve_jobs
     from .inputs import InputError, read_inputs
-    from .message import parse_message
 
     context = _context_from_args(args)
     now = None
@@ -108,59 +83,39 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
             now = parse_timestamp(args.now, "--now")
         except MessageError as error:
             raise _UsageError(str(error)) from None
+    if args.jobs < 0:
+        raise _UsageError("--jobs must be >= 0 (0 = one process per core)")
     policy = _load(args.policy, err)
     if policy is None:
         return EXIT_INVALID
-    color = args.format == "text" and _use_color(out)
-    status = EXIT_OK
-    counts = {"allow": 0, "warn": 0, "block": 0, "invalid": 0}
+    options = BatchOptions(args.policy, context, now, args.format, args.format == "text" and _use_color(out))
+    summary = Summary()
+    progress = Progress(err)
     try:
         items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason)
-        for item in items:
-            if item.error is not None:
-                result, message = invalid_result(item.default_id, item.error), None
-            else:
-                message = None
-                try:
-                    message = item.message or parse_message(item.value, item.default_id)
-                    result = policy.compiled.evaluate(message, context, now).to_json()
-                except MessageError as error:
-                    result = invalid_result(_message_id(item), f"{item.where}: {error}")
-                except Exception as error:  # a bug must not stop the batch or lose the other results
-                    result = invalid_result(_message_id(item), f"{item.where}: internal error while evaluating "
-                                            f"({type(error).__name__}: {error}); please report it")
-            verdict = result["verdict"]
-            counts[verdict] += 1
-            if verdict == "invalid":
-                status = EXIT_INVALID
-            elif verdict == "block" and status == EXIT_OK:
-                status = EXIT_BLOCKED
-            if args.format == "json":
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            else:
-                _print_text_result(result, message, out, color)
+        if args.count_daily:
+            entries = count_daily(items, context.get("sent_today", 0),
+                                  now or datetime.datetime.now(datetime.timezone.utc))
+        else:
+            entries = ((item, None) for item in items)
+        for outcome in evaluate_stream(policy, options, entries, resolve_jobs(args.jobs)):
+            out.write(outcome.output)
+            summary.add(outcome)
+            progress.tick()
     except InputError as error:
         raise _UsageError(str(error)) from None
+    finally:
+        progress.finish()
     if args.format == "text":
-        summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-        print(f"{sum(counts.values())} message(s): {summary or 'none'}", file=out)
-    return status
-
-
-def _message_id(item) -> str:
-    message_id = item.value.get("id") if isinstance(item.value, dict) else None
-    return str(message_id) if message_id is not None and not isinstance(message_id, (dict, list)) else item.default_id
-
-
-def _print_text_result(result: dict, message, out: TextIO, color: bool) -> None:
-    from .verdict import Violation
-
-    print(f"{result['message']}: {result['verdict']}", file=out)
-    if result["verdict"] == "invalid":
-        print(f"  {result['error']}", file=out)
-        return
-    for violation in result["violations"]:
-        _render_violation_text(Violation(**violation), message, out, color)
+        counts = ", ".join(f"{n} {verdict}" for verdict, n in summary.verdicts.items() if n)
+        print(f"{summary.messages} message(s): {counts or 'none'}", file=out)
+        if args.summary:
+            out.write(summary.text())
+    elif args.summary:
+        out.write(json.dumps(summary.to_json(), ensure_ascii=False) + "\n")
+    if summary.verdicts["invalid"]:
+        return EXIT_INVALID
+    return EXIT_BLOCKED if summary.verdicts["block"] else EXIT_OK
 
 
 def _cmd_lint(args, out: TextIO, err: TextIO) -> int:
@@ -257,6 +212,12 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--contact-reason", dest="contact_reason", metavar="REASON",
                        help="contact reason of email inputs that carry no X-BSM-Contact-Reason header")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="worker processes (default 1; 0 = one per core); results keep the input order")
+    check.add_argument("--summary", action="store_true",
+                       help="end with per-rule counts (with --format json: a final {\"summary\": ...} line)")
+    check.add_argument("--count-daily", dest="count_daily", action="store_true",
+                       help="each message's sent_today counts the earlier messages of its sender on its UTC day")
     check.set_defaults(handler=_cmd_check)
 
     lint = commands.add_parser("lint", help="report problems in policy files")

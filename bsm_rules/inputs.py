@@ -4,9 +4,10 @@ decoded JSON value or a located input error (a bad line never stops the batch)."
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def _json_error(error: json.JSONDecodeError) -> str:
     return f"not valid JSON: {error.msg} at column {error.colno}"
 
 
-def _read_jsonl(stream: io.TextIOBase, name: str) -> Iterator[InputItem]:
+def _read_jsonl(stream: Iterable[str], name: str) -> Iterator[InputItem]:
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
@@ -58,17 +59,6 @@ def _read_json_document(text: str, name: str) -> Iterator[InputItem]:
         yield InputItem("#1", name, document)
 
 
-def _looks_like_jsonl(head: str) -> bool:
-    lines = [line for line in head.splitlines() if line.strip()]
-    if len(lines) < 2:
-        return False
-    try:
-        json.loads(lines[0])
-        return True
-    except json.JSONDecodeError:
-        return False
-
-
 def _read_stream(stream: io.TextIOBase, name: str, kind: str | None) -> Iterator[InputItem]:
     if kind == "jsonl":
         yield from _read_jsonl(stream, name)
@@ -76,11 +66,28 @@ def _read_stream(stream: io.TextIOBase, name: str, kind: str | None) -> Iterator
     if kind == "json":
         yield from _read_json_document(stream.read(), name)
         return
-    text = stream.read()
-    if _looks_like_jsonl(text):
-        yield from _read_jsonl(io.StringIO(text), name)
+    # Unknown kind (standard input): JSON Lines when the first two non-blank lines are each JSON
+    # on their own; decided from those lines alone so that a stream is never read whole.
+    head: list[str] = []
+    non_blank: list[str] = []
+    for line in stream:
+        head.append(line)
+        if line.strip():
+            non_blank.append(line)
+            if len(non_blank) == 2:
+                break
+    if len(non_blank) == 2 and _is_json(non_blank[0]):
+        yield from _read_jsonl(itertools.chain(head, stream), name)
     else:
-        yield from _read_json_document(text, name)
+        yield from _read_json_document("".join(head) + stream.read(), name)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+        return True
+    except json.JSONDecodeError:
+        return False
 
 
 def _email_items(path: Path, kind: str, contact_reason: str | None) -> Iterator[InputItem]:

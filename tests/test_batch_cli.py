@@ -1,0 +1,173 @@
+"""`bsm check` on batches: worker processes, input order, summary, daily counting, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bsm_rules.batch import Outcome, Progress, Summary
+from bsm_rules.cli import main
+
+NOW = "2026-11-23T12:00:00Z"
+
+
+def _message(number: int, **extra) -> dict:
+    body = f"Thank you for order 111-2222222-{number:07d}."
+    if number % 3 == 0:
+        body += f" Questions? Mail us at help{number}@shop-example.com"
+    if number % 7 == 0:
+        body += " Leave a 5-star review!"
+    return {"id": f"m{number}", "subject": f"Your parcel {number}", "body": body,
+            "contact_reason": "proactive_service", **extra}
+
+
+def _write_jsonl(path: Path, lines: list) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["check", "--now", NOW, *args], out, err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _results(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def batch_file(tmp_path_factory) -> Path:
+    lines: list = [_message(n) for n in range(1, 1301)]
+    lines[500] = "{not json"
+    lines[900] = {"id": "bad-type", "subject": 7}
+    return _write_jsonl(tmp_path_factory.mktemp("batch") / "batch.jsonl", lines)
+
+
+def test_workers_give_the_same_results_in_the_same_order(batch_file):
+    status_one, one, _ = _run("--format", "json", str(batch_file))
+    status_two, two, _ = _run("--format", "json", "--jobs", "2", str(batch_file))
+    status_all, every_core, _ = _run("--format", "json", "--jobs", "0", str(batch_file))
+    assert one == two == every_core
+    assert status_one == status_two == status_all == 2  # two inputs are invalid
+    results = _results(one)
+    assert len(results) == 1300
+    assert [r["message"] for r in results[:3]] == ["m1", "m2", "m3"]
+    assert results[500] == {"message": "#501", "verdict": "invalid",
+                            "error": results[500]["error"]} and "not valid JSON" in results[500]["error"]
+    assert results[900]["message"] == "bad-type" and "$.subject: expected a string" in results[900]["error"]
+    assert results[2]["verdict"] == "block" and results[0]["verdict"] == "allow"
+
+
+def test_text_output_is_the_same_with_workers(batch_file):
+    assert _run(str(batch_file))[1] == _run("--jobs", "2", str(batch_file))[1]
+
+
+def test_negative_jobs_is_a_usage_error(batch_file):
+    status, out, err = _run("--jobs", "-1", str(batch_file))
+    assert status == 2 and out == "" and "--jobs must be >= 0" in err
+
+
+def test_json_summary_is_a_final_line_that_result_readers_can_skip(batch_file):
+    status, out, _ = _run("--format", "json", "--summary", str(batch_file))
+    *results, last = _results(out)
+    assert len(results) == 1300 and all("message" in r for r in results)
+    assert set(last) == {"summary"} and "message" not in last
+    summary = last["summary"]
+    assert summary["messages"] == 1300
+    verdicts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("allow", "warn", "block", "invalid")}
+    assert summary["verdicts"] == verdicts
+    emails = [r for r in results if any(v["rule"] == "no-email-address" for v in r.get("violations", ()))]
+    assert summary["rules"]["no-email-address"] == {"messages": len(emails), "violations": len(emails)}
+    counts = [entry["messages"] for entry in summary["rules"].values()]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_text_summary_lists_rules_with_counts(batch_file):
+    status, out, _ = _run("--summary", str(batch_file))
+    tail = out[out.index("1300 message(s):"):].splitlines()
+    assert tail[1].split() == ["rule", "messages", "violations"]
+    rows = {line.split()[0]: (int(line.split()[1]), int(line.split()[2])) for line in tail[2:]}
+    assert rows["no-email-address"][0] == sum(1 for n in range(1, 1301) if n % 3 == 0 and n not in (501, 901))
+
+
+def test_count_daily_counts_earlier_messages_of_the_same_sender_and_utc_day(tmp_path):
+    day = "2026-11-20T{}:00:00Z"
+    messages = [
+        {"id": "a1", "sender": {"id": "a"}, "sent_at": day.format("08")},
+        {"id": "a2", "sender": {"id": "a"}, "sent_at": "2026-11-20T23:30:00-01:00"},  # 21 Nov in UTC
+        {"id": "b1", "sender": {"id": "b"}, "sent_at": day.format("09")},
+        {"id": "a3", "sender": {"id": "a"}, "sent_at": day.format("10")},
+        {"id": "bad", "sender": {"id": "a"}, "sent_at": "yesterday"},
+        {"id": "a4", "sender": {"id": "a"}, "sent_at": day.format("11")},
+        {"id": "a5", "sender": {"id": "a"}, "sent_at": day.format("12"), "context": {"sent_today": 0}},
+        {"id": "a6", "sender": {"id": "a"}, "sent_at": day.format("13")},
+    ]
+    path = _write_jsonl(tmp_path / "day.jsonl", messages)
+    status, out, _ = _run("--format", "json", "--count-daily", "--avg-daily-orders", "0",
+                          "--sent-today", "598", str(path))
+    fired = {r["message"]: "daily-limit" in {v["rule"] for v in r.get("violations", ())} for r in _results(out)}
+    # a1 sees 598, a3 599, a4 600 (601 > 600 blocks), a5 says 0 itself, a6 sees 602 (a5 counted too)
+    assert fired == {"a1": False, "a2": False, "b1": False, "a3": False, "bad": False, "a4": True,
+                     "a5": False, "a6": True}
+    assert status == 2  # "bad" is invalid and did not count
+    _, without, _ = _run("--format", "json", "--avg-daily-orders", "0", "--sent-today", "598", str(path))
+    assert not any("daily-limit" in json.dumps(r) for r in _results(without))
+
+
+def test_count_daily_with_workers_matches_one_process(tmp_path):
+    messages = [_message(n, sender={"id": f"s{n % 3}"}, sent_at=f"2026-11-{20 + n % 2}T10:00:00Z")
+                for n in range(1, 700)]
+    path = _write_jsonl(tmp_path / "many.jsonl", messages)
+    args = ("--format", "json", "--count-daily", "--avg-daily-orders", "0", "--sent-today", "500", str(path))
+    one, two = _run(*args)[1], _run("--jobs", "2", *args)[1]
+    assert one == two
+    fired = [r["message"] for r in _results(one) if any(v["rule"] == "daily-limit" for v in r["violations"])]
+    assert len(fired) == 699 - 6 * 100  # per (sender, day) the first 100 pass: 500 + 100 = 600
+
+
+def test_stdin_json_lines_are_read_as_a_stream():
+    lines = "".join(json.dumps(_message(n)) + "\n" for n in range(1, 4))
+    process = subprocess.run([sys.executable, "-m", "bsm_rules.cli", "check", "--format", "json", "--now", NOW, "-"],
+                             input=lines, capture_output=True, text=True, timeout=120)
+    assert [r["message"] for r in _results(process.stdout)] == ["m1", "m2", "m3"]
+    assert process.stderr == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal_after_the_delay(monkeypatch):
+    terminal = _Terminal()
+    progress = Progress(terminal)
+    for _ in range(128):
+        progress.tick()
+    assert terminal.getvalue() == ""  # within the first second
+    monkeypatch.setattr(Progress, "DELAY", 0.0)
+    progress = Progress(terminal)
+    for _ in range(128):
+        progress.tick()
+    progress.finish()
+    assert "messages checked" in terminal.getvalue() and terminal.getvalue().endswith("\r\x1b[K")
+    pipe = io.StringIO()
+    progress = Progress(pipe)
+    for _ in range(128):
+        progress.tick()
+    assert pipe.getvalue() == ""
+
+
+def test_summary_counts_messages_and_violations_per_rule():
+    summary = Summary()
+    summary.add(Outcome("block", "", ("a", "a", "b")))
+    summary.add(Outcome("warn", "", ("b",)))
+    summary.add(Outcome("invalid", ""))
+    assert summary.to_json() == {"summary": {
+        "messages": 3, "verdicts": {"allow": 0, "warn": 1, "block": 1, "invalid": 1},
+        "rules": {"b": {"messages": 2, "violations": 2}, "a": {"messages": 1, "violations": 2}}}}
