@@ -306,7 +306,7 @@ class _Builder(Transformer):
         return ast.ExampleMessage(None, children[0], self._span(meta))
 
     def example_message_file(self, meta, children):
-        return ast.ExampleMessage(children[0], children[1], self._span(meta))
+        return ast.ExampleMessage(children[0], children[1] if len(children) > 1 else None, self._span(meta))
 
     def example_context(self, meta, children):
         return ast.ExampleContext(children[0], self._span(meta))
