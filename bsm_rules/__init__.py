@@ -5,21 +5,29 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
-    "BsmError", "Diagnostic", "MessageError", "Policy", "PolicyError", "Severity", "Verdict",
-    "Violation", "check_policy", "load_policy", "parse", "render",
+    "BsmError", "Diagnostic", "MessageError", "Policy", "PolicyError", "Verdict", "Violation",
+    "check", "load_policy", "parse",
 ]
 __version__ = "0.1.0"
 
-# Imported on first use, so that tools needing only the parser start fast.
+# Imported on first use, so that tools needing only the parser start fast. `check` is the
+# public name of `policy.check_policy` (the checker stage itself works on parsed units).
 _HOMES = {
-    "BsmError": "errors", "MessageError": "errors", "PolicyError": "errors",
-    "Diagnostic": "diagnostics", "Severity": "diagnostics", "render": "diagnostics",
-    "parse": "parser", "Policy": "policy", "check_policy": "policy", "load_policy": "policy",
-    "Verdict": "verdict", "Violation": "verdict",
+    "BsmError": ("errors", "BsmError"), "MessageError": ("errors", "MessageError"),
+    "PolicyError": ("errors", "PolicyError"), "Diagnostic": ("diagnostics", "Diagnostic"),
+    "Severity": ("diagnostics", "Severity"), "render": ("diagnostics", "render"),
+    "parse": ("parser", "parse"), "Policy": ("policy", "Policy"), "check": ("policy", "check_policy"),
+    "check_policy": ("policy", "check_policy"), "load_policy": ("policy", "load_policy"),
+    "Verdict": ("verdict", "Verdict"), "Violation": ("verdict", "Violation"),
 }
 
 
 def __getattr__(name: str):
     if name in _HOMES:
-        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+        module, attribute = _HOMES[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attribute)
     raise AttributeError(f"module 'bsm_rules' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

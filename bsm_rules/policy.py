@@ -42,11 +42,15 @@ class Policy:
 
     def evaluate(self, message: dict | Message, context: dict | None = None,
                  now: datetime.datetime | None = None, default_id: str | None = None) -> Verdict:
-        """Evaluate one message (a dict in the message-model JSON shape, or a `Message`).
-        Raises `MessageError` when the message does not fit the model."""
+        """Evaluate one message (a dict in the message-model JSON shape, or a `Message`) with the
+        seller `context` (`avg_daily_orders`, `sent_today`; the message's own `context` wins) at
+        time `now` (default: the current time; a naive datetime is taken as UTC).
+        Raises `MessageError` when the message or the context does not fit the model."""
         if not isinstance(message, Message):
             message = parse_message(message, default_id)
-        return self.compiled.evaluate(message, parse_context(context, "context") if context else None, now)
+        if now is not None and now.tzinfo is None:
+            now = now.replace(tzinfo=datetime.timezone.utc)
+        return self.compiled.evaluate(message, parse_context(context, "context") if context is not None else None, now)
 
 
 def check_source(source: SourceFile, overlay: dict[str, str] | None = None) -> CheckedPolicy:
