@@ -128,16 +128,21 @@ def _cmd_fmt(args, out: TextIO, err: TextIO) -> int:
     import difflib
 
     from .formatter import format_policy
-    from .loader import read_source
+    from .loader import policy_files, read_source
     from .parser import parse_source
 
     status = EXIT_OK
     changed: list[str] = []
-    for path in args.paths:
+    files, missing = policy_files(args.paths)
+    for diagnostic in missing:
+        print(f"bsm fmt: {diagnostic.message}", file=err)
+        status = EXIT_INVALID
+    for path in files:
         try:
             source = read_source(path)
         except (OSError, UnicodeDecodeError) as error:
-            print(f"bsm fmt: {path}: {getattr(error, 'strerror', None) or error}", file=err)
+            reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else getattr(error, "strerror", None) or error
+            print(f"bsm fmt: cannot read {path}: {reason}", file=err)
             status = EXIT_INVALID
             continue
         policy, syntax = parse_source(source)
@@ -152,14 +157,17 @@ def _cmd_fmt(args, out: TextIO, err: TextIO) -> int:
             continue
         changed.append(path)
         if args.diff:
-            out.writelines(difflib.unified_diff(
-                source.text.splitlines(True), formatted.splitlines(True), f"a/{path}", f"b/{path}"))
+            before, after = (path, path) if os.path.isabs(path) else (f"a/{path}", f"b/{path}")
+            out.writelines(difflib.unified_diff(source.text.splitlines(True), formatted.splitlines(True), before, after))
         elif args.check:
             print(f"would reformat {path}", file=out)
         else:
             with open(path, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(formatted)
             print(f"reformatted {path}", file=out)
+    if not args.diff:
+        verb = "would be reformatted" if args.check else "reformatted"
+        print(f"{len(changed)} file(s) {verb}, {len(files) - len(changed)} left unchanged", file=out)
     if (args.check or args.diff) and changed and status == EXIT_OK:
         return EXIT_BLOCKED
     return status
@@ -229,7 +237,7 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.set_defaults(handler=_cmd_lint)
 
     fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
-    fmt.add_argument("paths", nargs="+", metavar="PATH")
+    fmt.add_argument("paths", nargs="+", metavar="PATH", help="policy files, or directories to search for *.bsm files")
     mode = fmt.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="change nothing; exit 1 and list files that would change")
     mode.add_argument("--diff", action="store_true", help="change nothing; print the changes as a unified diff")

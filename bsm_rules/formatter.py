@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import ast
 from .source import Span
 
-__all__ = ["format_policy", "format_expr", "quote_string", "FormatError"]
+__all__ = ["format_policy", "format_statements", "format_expr", "quote_string", "FormatError"]
 
 INDENT = "  "
 MAX_WIDTH = 100
@@ -130,6 +130,7 @@ class _Printer:
         self.comments = sorted(policy.comments, key=lambda c: c.span.start)
         self.next_comment = 0
         self.lines: list[str] = []
+        self.statement_lines: list[tuple[object, int, int]] = []  # statement, first line, end line
 
     def leading(self, before: int, indent: str) -> None:
         """Emit comments that start before offset `before`."""
@@ -143,23 +144,60 @@ class _Printer:
                 self.lines.append("")
 
     def trailing(self, span: Span) -> None:
-        """Append a comment on the same source line as the end of `span` to the last line."""
+        """Append a comment that follows `span` on its source line (after nothing but a comma) to the
+        last line."""
         if self.next_comment >= len(self.comments):
             return
         comment = self.comments[self.next_comment]
         source = span.source.text
         line_end = source.find("\n", span.end)
         line_end = len(source) if line_end == -1 else line_end
-        if span.end <= comment.span.start < line_end + 1 and "\n" not in source[span.end:comment.span.start]:
+        between = source[span.end:comment.span.start]
+        if span.end <= comment.span.start < line_end + 1 and not between.strip(" \t,"):
             self.lines[-1] += "  " + comment.text.rstrip()
             self.next_comment += 1
+
+    def has_comment_before(self, offset: int) -> bool:
+        pending = self.next_comment < len(self.comments)
+        return pending and self.comments[self.next_comment].span.start < offset
 
     def emit(self, lines: list[str], span: Span) -> None:
         self.lines.extend(lines)
         self.trailing(span)
 
+    def annotations(self, statement) -> None:
+        """Annotation lines, each keeping the comment at its end."""
+        for annotation, line in zip(getattr(statement, "annotations", ()), _annotations(getattr(statement, "annotations", ()))):
+            self.leading(annotation.span.start, "")
+            self.emit([line], annotation.span)
+
+    def open_block(self, line: str, after: int, span: Span, indent: str = "") -> None:
+        """`line` ending in `{`, keeping a comment written after the `{` of the source."""
+        brace = span.source.text.find("{", after)
+        self.lines.append(indent + line)
+        if brace != -1:
+            self.trailing(Span(span.source, brace, brace + 1))
+
+    def names(self, keyword: str, idents) -> None:
+        """`reasons …` / `aliases …` of a category, with the comments around them."""
+        if not idents:
+            return
+        self.leading(idents[0].span.start, INDENT)
+        self.lines.extend(_filled(keyword + " ", [i.name for i in idents], INDENT))
+        self.trailing(idents[-1].span)
+
+    def commented_list(self, prefix: str, items, span: Span) -> None:
+        """A string list holding comments: one item per line, each comment where it was."""
+        self.lines.append(prefix)
+        for item in items:
+            self.leading(item.span.start, INDENT)
+            self.emit([f"{INDENT}{quote_string(item.value)},"], item.span)
+        self.leading(span.end, INDENT)
+        self.emit(["]"], span)
+
     def statement(self, statement) -> None:
-        annotations = _annotations(getattr(statement, "annotations", ()))
+        self.annotations(statement)
+        annotations: list[str] = []
         if isinstance(statement, ast.PolicyHeader):
             text = f"policy {quote_string(statement.name.value)}"
             if statement.version:
@@ -175,19 +213,20 @@ class _Printer:
             self.emit(annotations + [f"pattern {statement.name.name} = {_regex(statement.regex)}"], statement.span)
         elif isinstance(statement, (ast.ListDef, ast.DomainsDef)):
             keyword = "list" if isinstance(statement, ast.ListDef) else "domains"
-            items = [quote_string(i.value) for i in statement.items]
-            self.emit(annotations + _wrapped_list(f"{keyword} {statement.name.name} = [", items, "]", ""),
-                      statement.span)
+            prefix = f"{keyword} {statement.name.name} = ["
+            if self.has_comment_before(statement.span.end):
+                self.commented_list(prefix, statement.items, statement.span)
+            else:
+                items = [quote_string(i.value) for i in statement.items]
+                self.emit(_wrapped_list(prefix, items, "]", ""), statement.span)
         elif isinstance(statement, ast.CategoryDef):
-            self.lines.extend(annotations + [f"category {statement.name.name} {{"])
-            if statement.reasons:
-                self.lines.extend(_filled("reasons ", [r.name for r in statement.reasons], INDENT))
-            if statement.aliases:
-                self.lines.extend(_filled("aliases ", [a.name for a in statement.aliases], INDENT))
+            self.open_block(f"category {statement.name.name} {{", statement.name.span.end, statement.span)
+            self.names("reasons", statement.reasons)
+            self.names("aliases", statement.aliases)
             self.leading(statement.span.end, INDENT)
             self.emit(["}"], statement.span)
         elif isinstance(statement, ast.OverrideDef):
-            self.lines.append(f"override {statement.rule.name} {{")
+            self.open_block(f"override {statement.rule.name} {{", statement.rule.span.end, statement.span)
             for entry in statement.entries:
                 self.leading(entry.span.start, INDENT)
                 if isinstance(entry, ast.SeverityOverride):
@@ -197,10 +236,11 @@ class _Printer:
             self.leading(statement.span.end, INDENT)
             self.emit(["}"], statement.span)
         elif isinstance(statement, ast.RuleDef):
-            self.lines.extend(annotations + [f"rule {statement.id.name} {statement.severity.name} {{"])
+            self.open_block(f"rule {statement.id.name} {statement.severity.name} {{", statement.severity.span.end,
+                            statement.span)
             for clause in statement.clauses:
                 self.leading(clause.span.start, INDENT)
-                self.emit([INDENT + _clause(clause)], clause.span)
+                self.emit([INDENT + line for line in _clause_lines(clause)], clause.span)
             self.leading(statement.span.end, INDENT)
             self.emit(["}"], statement.span)
         elif isinstance(statement, ast.ExampleDef):
@@ -219,7 +259,9 @@ class _Printer:
             if previous is not None and _blank_line_between(previous, statement):
                 self.lines.append("")
             self.leading(start, "")
+            first_line = len(self.lines)
             self.statement(statement)
+            self.statement_lines.append((statement, first_line, len(self.lines)))
             previous = statement
         if self.next_comment < len(self.comments) and self.lines:
             self.lines.append("")
@@ -238,6 +280,31 @@ def _blank_line_between(previous, statement) -> bool:
         source = statement.span.source.text
         return "\n\n" in source[previous.span.end:statement.span.start].replace(" ", "").replace("\t", "")
     return True
+
+
+def _clause_lines(clause) -> list[str]:
+    """A clause on one line, or, when too long, its condition broken before each top-level
+    `and` / `or` (continuation lines indented twice)."""
+    text = _clause(clause)
+    condition = getattr(clause, "condition", None)
+    if len(INDENT + text) <= MAX_WIDTH or not isinstance(condition, ast.Logical):
+        return [text]
+    operands = [condition.right]
+    left = condition.left
+    while isinstance(left, ast.Logical) and left.op == condition.op:
+        operands.append(left.right)
+        left = left.left
+    operands.append(left)
+    operands.reverse()
+    level = _precedence(condition)
+    parts = [_operand(operand, level if index == 0 else level + 1) for index, operand in enumerate(operands)]
+    prefix = text[: len(text) - len(format_expr(condition))]
+    return [prefix + parts[0]] + [f"{INDENT * 2}{condition.op} {part}" for part in parts[1:]]
+
+
+def _operand(expr, minimum: int) -> str:
+    text = format_expr(expr)
+    return f"({text})" if _precedence(expr) < minimum else text
 
 
 def _clause(clause) -> str:
@@ -320,3 +387,26 @@ def _example_entry(entry, indent: str) -> list[str]:
 def format_policy(policy: ast.Policy) -> str:
     """The canonical text of a parsed policy."""
     return _Printer(policy).policy(policy)
+
+
+def format_statements(policy: ast.Policy, start: int, end: int) -> tuple[int, int, str] | None:
+    """Format only the statements overlapping offsets `start`..`end` (editor range formatting):
+    `(region_start, region_end, text)` to put in place of the source from the first such statement
+    to the end of the last (with a comment ending its last line); None when none overlaps."""
+    printer = _Printer(policy)
+    printer.policy(policy)
+    chosen = [(s, first, last) for s, first, last in printer.statement_lines
+              if s.span.start < max(end, start + 1) and s.span.end > start]
+    if not chosen:
+        return None
+    source = policy.span.source.text
+    region_start = chosen[0][0].span.start
+    region_end = chosen[-1][0].span.end
+    line_end = source.find("\n", region_end)
+    line_end = len(source) if line_end == -1 else line_end
+    if source[region_end:line_end].strip().startswith("#"):
+        region_end = line_end
+    text = "\n".join(printer.lines[chosen[0][1] : chosen[-1][2]])
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return region_start, region_end, text

@@ -9,10 +9,10 @@ from typing import TextIO
 from urllib.parse import quote
 
 from .codes import CODES, docs_url
-from .diagnostics import Diagnostic, Severity, render
-from .source import SourceFile
+from .diagnostics import Diagnostic, render
+from .loader import policy_files, unreadable_diagnostic
 
-__all__ = ["LintRun", "lint_paths", "policy_files", "run_lint", "to_sarif"]
+__all__ = ["LintRun", "lint_paths", "run_lint", "to_sarif"]
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -24,25 +24,6 @@ class LintRun:
         self.files = files
         self.diagnostics = diagnostics
         self.unreadable = unreadable
-
-
-def policy_files(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
-    """The policy files named by `paths` (directories give their `*.bsm` files, recursively, in
-    name order); a path that does not exist gets a BSM001 diagnostic."""
-    files: list[str] = []
-    missing: list[Diagnostic] = []
-    for path in paths:
-        if os.path.isdir(path):
-            files.extend(str(found) for found in sorted(Path(path).rglob("*.bsm")) if found.is_file())
-        elif os.path.exists(path):
-            files.append(path)
-        else:
-            missing.append(unreadable_diagnostic(path, "no such file or directory"))
-    return list(dict.fromkeys(files)), missing
-
-
-def unreadable_diagnostic(path: str, reason: str) -> Diagnostic:
-    return Diagnostic("BSM001", Severity.ERROR, f"cannot read policy {path}: {reason}", SourceFile(path, "").span(0, 0))
 
 
 def lint_paths(paths: list[str]) -> LintRun:

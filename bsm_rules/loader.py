@@ -1,8 +1,9 @@
-"""Reads policy files and resolves `include`s (relative paths and `bundled:NAME`), reporting
-missing files and include cycles at the include statement."""
+"""Finds and reads policy files and resolves `include`s (relative paths and `bundled:NAME`),
+reporting missing files and include cycles at the include statement."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from . import ast
@@ -12,13 +13,32 @@ from .parser import parse_source
 from .resources import bundled_policy_path
 from .source import SourceFile
 
-__all__ = ["load_units", "read_source", "resolve_include"]
+__all__ = ["load_units", "policy_files", "read_source", "resolve_include", "unreadable_diagnostic"]
 
 
 def read_source(path: Path | str) -> SourceFile:
     """Read a policy file as UTF-8 (a BOM is dropped); raises OSError / UnicodeDecodeError."""
     text = Path(path).read_bytes().decode("utf-8-sig")
     return SourceFile(str(path), text.replace("\r\n", "\n"))
+
+
+def policy_files(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
+    """The policy files named by `paths` (directories give their `*.bsm` files, recursively, in
+    name order); a path that does not exist gets a BSM001 diagnostic."""
+    files: list[str] = []
+    missing: list[Diagnostic] = []
+    for path in paths:
+        if os.path.isdir(path):
+            files.extend(str(found) for found in sorted(Path(path).rglob("*.bsm")) if found.is_file())
+        elif os.path.exists(path):
+            files.append(path)
+        else:
+            missing.append(unreadable_diagnostic(path, "no such file or directory"))
+    return list(dict.fromkeys(files)), missing
+
+
+def unreadable_diagnostic(path: str, reason: str) -> Diagnostic:
+    return Diagnostic("BSM001", Severity.ERROR, f"cannot read policy {path}: {reason}", SourceFile(path, "").span(0, 0))
 
 
 def resolve_include(target: str, including: str) -> Path:
