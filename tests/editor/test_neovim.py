@@ -1,0 +1,95 @@
+"""End to end in Neovim: headless Neovim (Debian's package) starts `bsm lsp`, opens a broken
+policy, and receives the server's diagnostics."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+INIT = Path(__file__).resolve().parent / "nvim_init.lua"
+NVIM = shutil.which("nvim")
+
+BROKEN = '''policy "shop"
+
+# 😀 an emoji before the error changes nothing for Neovim's byte columns on another line
+rule no-links error {
+  message "no links"
+  forbid text matches linkz
+}
+'''
+
+
+
+def _nvim() -> str:
+    assert NVIM is not None, "Neovim is not installed: .ci/install installs Debian's neovim"
+    return NVIM
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_neovim_receives_the_diagnostics(tmp_path):
+    policy = tmp_path / "shop.bsm"
+    policy.write_text(BROKEN, encoding="utf-8")
+    out = tmp_path / "diagnostics.json"
+    env = dict(os.environ)
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        env[name] = str(tmp_path / "xdg" / name.lower())
+    env["BSM_LSP_CMD"] = json.dumps([sys.executable, "-m", "bsm_rules.cli", "lsp"])
+    env["BSM_DIAGNOSTICS_OUT"] = str(out)
+    process = subprocess.Popen(
+        [_nvim(), "--headless", "-i", "NONE", "-n", "-u", str(INIT), str(policy), "+lua dump_diagnostics_and_quit()"],
+        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        _stop_group(process)
+    assert process.returncode == 0, stderr.decode(errors="replace")
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["answered"] is True
+    assert result["diagnostics"] == [{
+        "line": 5, "col": 22, "end_line": 5, "end_col": 27, "severity": 1, "source": "bsm",
+        "code": "BSM201", "message": "unknown name `linkz`",
+    }]
+
+
+def test_the_server_stops_with_neovim(tmp_path):
+    policy = tmp_path / "shop.bsm"
+    policy.write_text(BROKEN.replace("matches linkz", "contains \"x\""), encoding="utf-8")
+    env = dict(os.environ, BSM_LSP_CMD=json.dumps([sys.executable, "-m", "bsm_rules.cli", "lsp"]),
+               BSM_DIAGNOSTICS_OUT=str(tmp_path / "diagnostics.json"),
+               XDG_STATE_HOME=str(tmp_path / "state"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    process = subprocess.Popen(
+        [_nvim(), "--headless", "-i", "NONE", "-n", "-u", str(INIT), str(policy), "+lua dump_diagnostics_and_quit()"],
+        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        process.wait(timeout=60)
+        result = json.loads((tmp_path / "diagnostics.json").read_text(encoding="utf-8"))
+        assert result == {"answered": True, "diagnostics": []}
+        deadline = time.monotonic() + 10
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _group_alive(process.pid), "the language server outlived Neovim"
+    finally:
+        _stop_group(process)
