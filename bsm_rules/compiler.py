@@ -362,11 +362,10 @@ class _ExpressionCompiler:
                     body = segment.text
                     stripped = body.strip()
                     lead = len(body) - len(body.lstrip())
-                    if at_start and stripped.casefold().startswith(wanted):
-                        found.append(segment.locate(lead, lead + len(wanted)))
-                    elif not at_start and stripped.casefold().endswith(wanted):
-                        end = lead + len(stripped)
-                        found.append(segment.locate(end - len(wanted), end))
+                    length = _folded_affix_length(stripped, wanted, at_start)
+                    if length is not None:
+                        start = lead if at_start else lead + len(stripped) - length
+                        found.append(segment.locate(start, start + length))
                 return tuple(found)
             text = _fold(a).strip()
             return text.startswith(wanted) if at_start else text.endswith(wanted)
@@ -455,6 +454,22 @@ class _TemplateFormatter:
             if name is not None:
                 out.append(values.get(name, ""))
         return "".join(out)
+
+
+def _folded_affix_length(text: str, wanted: str, at_start: bool) -> int | None:
+    """The length of the prefix (or suffix) of `text` whose case fold is the folded `wanted`, or
+    None when there is none. Case folding can change lengths (`ß` folds to `ss`), so the length
+    is counted in `text`'s own characters."""
+    chars = text if at_start else text[::-1]
+    target = wanted if at_start else wanted[::-1]
+    folded = ""
+    for length in range(len(chars) + 1):
+        if len(folded) >= len(target):
+            return length if folded == target else None
+        if length == len(chars):
+            return None
+        folded += chars[length].casefold() if at_start else chars[length].casefold()[::-1]
+    return None
 
 
 def _dynamic_phrases(value: Any):

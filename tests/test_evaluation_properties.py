@@ -31,7 +31,7 @@ FRAGMENTS = [
     "2026-11-22", "1Z999AA10123456784", "😊", "👩\u200d💻", "\u200b", "\u00ad", "\ufeff", "ｃａｆｅ", "ﬁ",
     "20% off", "leave a 5-star review", "gift card", "update your review", "request a cancellation",
     "<a href='https://x.example/'>x</a>", "<img src=p.gif width=1 height=1>", "&amp;", "&#x1F600;", "<",
-    "\n", "\r\n", "\t", " ", "ǅ", "İ", "ß", "\u0301", "\ud800",
+    "\n", "\r\n", "\t", " ", "ǅ", "İ", "ß", "Straße", "ﬃ", "\u0301", "\ud800",
 ]
 TEXT = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=12).map("".join)
 LANGUAGE_TAGS = st.one_of(st.sampled_from(["en", "en-GB", "de", "de_AT", "FR", "ja-JP", "", "x"]), st.text(max_size=6))
@@ -110,6 +110,45 @@ def test_any_valid_message_evaluates(message):
                                                                sent_today=st.integers(0, 10**6))))
 def test_any_valid_message_evaluates_under_the_sp_api_policy(message, context):
     assert_consistent(message, SP_API.evaluate(message, context=context, now=NOW))
+
+
+# Every text operator, on literals whose case folding changes their length (ß → ss, ﬃ → ffi, İ → i̇).
+OPERATORS = load_policy("""
+include "bundled:amazon"
+
+list folded = ["strasse", "ﬃ", "İ", "ǅ"]
+
+rule op-starts info {
+  message "starts: {match}"
+  forbid subject starts with "strasse" or body starts with "İ" or text starts with "ǆ"
+}
+
+rule op-ends info {
+  message "ends: {match}"
+  forbid subject ends with "STRASSE" or body ends with "ffi" or html ends with "ss"
+}
+
+rule op-contains info {
+  message "contains: {match}"
+  forbid text contains folded or body contains "[important]"
+}
+
+rule op-matches info {
+  message "matches: {match} in {recipient.language} at {in_reply_to.received_at} for {order_id}"
+  forbid subject matches /ss|\\w+/i at start or body matches /ss/i in middle or html matches /.$/s at end
+}
+
+rule op-compare info {
+  message "compare: {match}"
+  forbid subject == "straße" or order_id in order_ids(text).value or lower(recipient.address) ends with "ss"
+  forbid any(a in attachments: a.name starts with "ß" or a.name matches /ß/i or a.content_type contains "ß")
+}
+""")
+
+
+@given(messages(OPERATORS))
+def test_every_text_operator_evaluates_on_any_valid_message(message):
+    assert_consistent(message, OPERATORS.evaluate(message, now=NOW))
 
 
 @given(messages(), st.text(max_size=20))
