@@ -9,9 +9,7 @@ import unicodedata
 from typing import Iterable
 
 import attrs
-import phonenumbers
 import re2
-from publicsuffixlist import PublicSuffixList
 
 __all__ = [
     "Found",
@@ -116,6 +114,8 @@ def _searchable(text: str) -> str:
 
 @functools.cache
 def _public_suffix_list() -> PublicSuffixList:
+    from publicsuffixlist import PublicSuffixList  # loaded on first use: most messages have no link
+
     return PublicSuffixList(accept_unknown=False)
 
 
@@ -123,6 +123,8 @@ def _public_suffix_list() -> PublicSuffixList:
 def _icann_suffix_list() -> PublicSuffixList:
     # Private suffixes (github.io, blogspot.com, s3.amazonaws.com…) let anyone
     # own "amazon.<suffix>", so Amazon-ness is judged on ICANN suffixes only.
+    from publicsuffixlist import PublicSuffixList
+
     return PublicSuffixList(accept_unknown=False, only_icann=True)
 
 
@@ -555,6 +557,8 @@ def find_phone_numbers(text: str) -> list[Found]:
     searchable = _blank_non_phone_numbers(text)
     if not _has_digits(searchable, _MIN_PHONE_DIGITS):
         return []
+    import phonenumbers  # loaded on first use: it takes a while, and most texts have no number
+
     accepted: list[Found] = []
     for region in _PHONE_REGIONS:
         found_in_region = [

@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from . import ast
 from .build import build_policy
+from .cache import cache_file
 from .diagnostics import Diagnostic, Fix, Related, Severity
 from .resources import grammar_text
 from .source import SourceFile, Span
@@ -54,8 +55,9 @@ def _collect_comment(token: Token) -> Token:
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
+    # The LALR tables take a second to build; lark keeps them in a file checked by the grammar's hash.
     return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
-                lexer_callbacks={"COMMENT": _collect_comment})
+                lexer_callbacks={"COMMENT": _collect_comment}, cache=cache_file("lark-bsm-grammar.cache"))
 
 
 _VALUE_STARTERS = {"ALL", "ANY", "FALSE", "TRUE", "LPAR", "LSQB", "MINUS", "NAME", "NUMBER", "REGEX", "STRING"}

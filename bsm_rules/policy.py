@@ -11,7 +11,6 @@ from .checker import CheckedPolicy, check
 from .compiler import CompiledPolicy, compile_policy
 from .diagnostics import Diagnostic, Severity
 from .errors import PolicyError
-from .loader import load_units, read_source
 from .message import Message, parse_context, parse_message
 from .resources import bundled_policy_path
 from .source import SourceFile
@@ -53,11 +52,13 @@ class Policy:
         return self.compiled.evaluate(message, parse_context(context, "context") if context is not None else None, now)
 
 
-def check_source(source: SourceFile, overlay: dict[str, str] | None = None) -> CheckedPolicy:
-    """Parse and check a policy, including what it includes; never raises on bad policy text."""
+def check_source(source: SourceFile, overlay: dict[str, str] | None = None, parse=None) -> CheckedPolicy:
+    """Parse and check a policy, including what it includes; never raises on bad policy text.
+    `parse` replaces `parse_source` (the language server passes one that caches)."""
     from .lints import lint, suppress
+    from .loader import load_units  # the parser (lark) is loaded only when a policy is parsed
 
-    units, diagnostics = load_units(source, overlay)
+    units, diagnostics = load_units(source, overlay, parse) if parse else load_units(source, overlay)
     syntax_files = {d.span.source.name for d in diagnostics if d.code.startswith("BSM1")}
     checked = check(units, diagnostics)
     checked = _with_diagnostics(checked, suppress(list(checked.diagnostics) + lint(checked), units))
@@ -76,6 +77,8 @@ def _with_diagnostics(checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> 
 
 
 def _source_of(policy: str | os.PathLike) -> SourceFile:
+    from .loader import read_source
+
     if isinstance(policy, os.PathLike):
         return read_source(policy)
     if "\n" not in policy and "{" not in policy and (policy.endswith(".bsm") or Path(policy).is_file()):
@@ -101,10 +104,26 @@ def _file_diagnostic(path: str, error: Exception) -> Diagnostic:
     return Diagnostic("BSM001", Severity.ERROR, f"cannot read policy {path}: {reason}", source.span(0, 0))
 
 
+def _check_with_cache(policy: str | os.PathLike) -> CheckedPolicy:
+    """`check_policy`, reusing the checked form of an unchanged policy file from an earlier run."""
+    from . import policy_cache
+
+    is_file = isinstance(policy, os.PathLike) or (
+        "\n" not in policy and "{" not in policy and not policy.startswith("bundled:") and Path(policy).is_file())
+    if not is_file:
+        return check_policy(policy)
+    checked = policy_cache.load_cached(Path(policy))
+    if checked is None:
+        checked = check_policy(policy)
+        if checked.ok:
+            policy_cache.store(Path(policy), checked)
+    return checked
+
+
 def load_policy(policy: str | os.PathLike | None = None) -> Policy:
     """Load a policy from a path, from policy text, or (None) the bundled Amazon policy.
     Raises `PolicyError` carrying every diagnostic when the policy has errors."""
-    checked = check_policy(policy if policy is not None else bundled_policy_path("amazon"))
+    checked = _check_with_cache(policy if policy is not None else bundled_policy_path("amazon"))
     if not checked.ok:
         raise PolicyError([d for d in checked.diagnostics if d.is_error] + [d for d in checked.diagnostics if not d.is_error])
     return Policy(checked)

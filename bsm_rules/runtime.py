@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import attrs
 
-from . import extractors, html_reader
+from . import extractors
 from .message import Message
 from .normalize import NormalizedText, normalize
 
@@ -146,7 +146,9 @@ def _html(view: MessageView) -> Text:
         raw = view.message.html
         if raw is None:
             return Text((), present=False)
-        return Text((Segment("html", raw, html_reader.parse_html(raw)),))
+        from .html_reader import parse_html  # loaded on first use: most messages are plain text
+
+        return Text((Segment("html", raw, parse_html(raw)),))
 
     return view.memo("html", compute)
 

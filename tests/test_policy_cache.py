@@ -1,0 +1,69 @@
+"""The checked-policy cache: a second load reuses the first one's work, and any change to a
+policy file it is made of, or a damaged cache entry, makes it check the policy again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bsm_rules import load_policy, policy_cache
+from bsm_rules.resources import bundled_policy_path
+
+MESSAGES = [
+    {"id": "a", "subject": "Hi", "body": "Mail me at jane@example.com or see https://shop.example/x",
+     "contact_reason": "delivery_scheduling"},
+    {"id": "b", "subject": "[Important] order 111-2222222-3333333", "body": "Please leave a 5-star review",
+     "category": "critical", "attachments": [{"name": "x.exe", "size": 20_000_000}]},
+]
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("BSM_CACHE_DIR", str(directory))
+    return directory
+
+
+def _results(policy) -> list[dict]:
+    return [policy.evaluate(m, now=None).to_json() for m in MESSAGES]
+
+
+def test_a_cached_policy_evaluates_like_a_freshly_checked_one(cache_dir):
+    fresh = load_policy()
+    assert len(list(cache_dir.glob("checked-*.pickle"))) == 1
+    cached_checked = policy_cache.load_cached(bundled_policy_path("amazon"))
+    assert cached_checked is not None
+    cached = load_policy()
+    assert json.dumps(_results(cached)) == json.dumps(_results(fresh))
+    assert cached.rule_ids == fresh.rule_ids
+
+
+def test_editing_an_included_file_invalidates_the_entry(tmp_path):
+    base = tmp_path / "base.bsm"
+    main = tmp_path / "main.bsm"
+    base.write_text('list words = ["alpha"]\n')
+    main.write_text('include "base.bsm"\nrule no-words error {\n  message "no"\n  forbid body contains words\n}\n')
+    assert load_policy(main).evaluate({"body": "alpha"}).fired == ["no-words"]
+    assert policy_cache.load_cached(main) is not None
+    base.write_text('list words = ["beta"]\n')
+    assert policy_cache.load_cached(main) is None
+    assert load_policy(main).evaluate({"body": "alpha"}).fired == []
+    assert load_policy(main).evaluate({"body": "beta"}).fired == ["no-words"]
+
+
+def test_a_damaged_entry_is_ignored(cache_dir):
+    load_policy()
+    (entry,) = cache_dir.glob("checked-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert policy_cache.load_cached(bundled_policy_path("amazon")) is None
+    assert "no-email-address" in load_policy().evaluate(MESSAGES[0]).fired
+
+
+def test_policies_with_errors_are_not_cached(tmp_path, cache_dir):
+    broken = tmp_path / "broken.bsm"
+    broken.write_text("rule x error { forbid nonsense_field }\n")
+    with pytest.raises(Exception):
+        load_policy(broken)
+    assert policy_cache.load_cached(broken) is None
