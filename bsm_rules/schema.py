@@ -95,7 +95,7 @@ class Field:
 
 
 FIELDS: dict[str, Field] = {f.name: f for f in (
-    Field("id", STRING, "the caller's id of the message", "absent: the batch position (`#3`) is reported instead"),
+    Field("id", STRING, "the caller's id of the message", "absent (`bsm check` reports the input position, `#3`, instead)"),
     Field("sender", SENDER, "who sends the message", "role `seller`"),
     Field("recipient", RECIPIENT, "who receives the message", "role `buyer`, not opted out, no language"),
     Field("contact_reason", STRING, "why the seller writes, as given (a contact reason or an SP-API action alias)", "absent"),
@@ -140,7 +140,7 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("links", (_TEXTLIKE,), list_of(LINK), "web addresses in the text: `https://…`, `http://…`, `www.…` and bare domains with a real public suffix (`e.g.` is not one); in HTML also every href, src, srcset, CSS url() and meta refresh target", "any(l in links(text): not is_amazon(l.domain))"),
     Builtin("emails", (_TEXTLIKE,), list_of(FOUND), "email addresses, including `mailto:` links", "emails(text)"),
     Builtin("obfuscated_emails", (_TEXTLIKE,), list_of(FOUND), "addresses spelled out to dodge filters: `john at gmail dot com`, `jsmith[at]outlook[dot]com`", "obfuscated_emails(body)"),
-    Builtin("phone_numbers", (_TEXTLIKE,), list_of(FOUND), "telephone numbers (order IDs, dates and tracking numbers are not)", "phone_numbers(text)"),
+    Builtin("phone_numbers", (_TEXTLIKE,), list_of(FOUND), "telephone numbers (order IDs, dates and tracking numbers are not); the value is in E.164 form", "phone_numbers(text)"),
     Builtin("order_ids", (_TEXTLIKE,), list_of(FOUND), "Amazon order IDs: 17 digits as `NNN-NNNNNNN-NNNNNNN`", "count(order_ids(text)) > 0"),
     Builtin("order_id_near_misses", (_TEXTLIKE,), list_of(FOUND), "digit groups shaped like an order ID but with the wrong digit counts (`112-345678-0123456`)", "order_id_near_misses(text)"),
     Builtin("emoji", (_TEXTLIKE,), list_of(FOUND), "emoji, a skin-tone or ZWJ sequence counting as one", "emoji(subject)"),
