@@ -276,6 +276,20 @@ def _statement_bounds(text: str, offset: int) -> tuple[int, int]:
     return begin, end
 
 
+def _current_statement_start(error: UnexpectedInput) -> int | None:
+    """Where the statement the parser was inside when it failed begins (its annotations
+    included), from the parser's value stack; None when the error does not say."""
+    parser = getattr(error, "interactive_parser", None)
+    if parser is None:
+        return None
+    for value in parser.parser_state.value_stack:
+        if isinstance(value, Token):
+            return value.start_pos
+        if not value.data.startswith("__start_star") and not value.meta.empty:
+            return value.meta.start_pos
+    return None
+
+
 def _blank(text: str, begin: int, end: int) -> str:
     return text[:begin] + re.sub(r"[^\n]", " ", text[begin:end]) + text[end:]
 
@@ -295,6 +309,9 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
             if isinstance(error, UnexpectedToken) and error.token.type == "$END":
                 offset = len(text.rstrip()) - 1
             begin, end = _statement_bounds(text, max(0, offset or 0))
+            current = _current_statement_start(error)
+            if current is not None and current < begin:
+                begin = current
             text = _blank(text, begin, end)
             continue
         finally:
