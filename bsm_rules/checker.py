@@ -383,8 +383,10 @@ class _Checker:
     def check_template(self, template: ast.StringLit) -> None:
         for name in template_fields(template.value):
             if name == "{":
+                brace = _unbalanced_brace_span(template)
+                fixes = (Fix("write the brace twice", brace, brace.text * 2),) if brace.text in ("{", "}") else ()
                 self.error("BSM311", "unbalanced brace in message; write '{{' or '}}' for a literal brace",
-                           _unbalanced_brace_span(template), label="no partner for this brace")
+                           brace, label="no partner for this brace", fixes=fixes)
                 return
             if name == "match":
                 continue

@@ -166,20 +166,25 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         if char == '"':
             line_end = text.find("\n", offset)
             end = len(text) if line_end == -1 else line_end
+            body_end = len(text[:end].rstrip())
             return Diagnostic(
                 "BSM103", Severity.ERROR, "unclosed string: it starts here and the line ends before its closing '\"'",
                 Span(source, offset, end), label="string opened here",
-                notes=("help: close the string with '\"' on the same line; write \\\" for a quote inside it",),
+                notes=("note: write \\\" for a quote inside a string",),
+                fixes=(Fix("close the string at the end of the line", Span(source, body_end, body_end), '"'),),
             )
         if char == "/":
             return _unclosed_regex(source, offset)
         expected = _describe_expected(set(error.allowed or ()))
         message = f"unexpected character '{char}'"
+        span = Span(source, offset, offset + 1)
+        fixes: tuple[Fix, ...] = ()
         if char in "\u00a0\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
             message = f"invisible character U+{ord(char):04X} in the policy"
+            fixes = (Fix("remove the character", span, " " if char == "\u00a0" else ""),)
         return Diagnostic(
             "BSM102", Severity.ERROR, message + (f"; expected {expected}" if expected else ""),
-            Span(source, offset, offset + 1), label="not allowed here",
+            span, label="not allowed here", fixes=fixes,
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
@@ -199,10 +204,12 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
     if opened is not None:
         bracket = text[opened]
         closer = _CLOSERS[bracket]
+        insert_at = len(text[: token.start_pos if token.type != "$END" else len(text)].rstrip())
         return Diagnostic(
             "BSM104", Severity.ERROR, f"unclosed '{bracket}': expected '{closer}' before {_found(token)}", span,
             label=f"expected '{closer}' before this",
             related=(Related(f"'{bracket}' opened here", Span(source, opened, opened + 1)),),
+            fixes=(Fix(f"insert '{closer}'", Span(source, insert_at, insert_at), ("\n" if bracket == "{" else "") + closer),),
         )
     previous = (getattr(error, "token_history", None) or [None])[-1]
     after = f" after {_found(previous)}" if previous is not None and expected.startswith("an expression") else ""
