@@ -48,15 +48,17 @@ def resolve_include(target: str, including: str) -> Path:
     return (base / target).resolve()
 
 
-def load_units(source: SourceFile, overlay: dict[str, str] | None = None) -> tuple[list[PolicyUnit], list[Diagnostic]]:
+def load_units(source: SourceFile, overlay: dict[str, str] | None = None,
+               parse=parse_source) -> tuple[list[PolicyUnit], list[Diagnostic]]:
     """Parse a policy and everything it includes; included files come first, the main file last.
-    `overlay` maps resolved paths to unsaved text (used by the language server)."""
+    `overlay` maps resolved paths to unsaved text and `parse` may reuse earlier parses (both used
+    by the language server)."""
     units: list[PolicyUnit] = []
     diagnostics: list[Diagnostic] = []
     loaded: set[str] = set()
 
     def visit(current: SourceFile, stack: list[tuple[str, ast.Include | None]], included: bool) -> None:
-        policy, syntax = parse_source(current)
+        policy, syntax = parse(current)
         diagnostics.extend(syntax)
         for statement in policy.statements:
             if not isinstance(statement, ast.Include):

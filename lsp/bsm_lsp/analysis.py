@@ -15,12 +15,15 @@ from bsm_rules.diagnostics import Diagnostic, Severity
 from bsm_rules.policy import check_source
 from bsm_rules.source import SourceFile
 
+from .incremental import ParseCache
 from .index import SymbolIndex, build_index
 from .positions import LineIndex
 
 __all__ = ["Analysis", "analyze", "document_path"]
 
 log = logging.getLogger(__name__)
+
+_PARSES = ParseCache()
 
 
 def document_path(uri: str) -> str:
@@ -75,7 +78,7 @@ def analyze(uri: str, version: int | None, text: str, overlay: dict[str, str],
     exception: the server keeps answering whatever the document holds."""
     source = SourceFile(document_path(uri), text)
     try:
-        checked = check_source(source, overlay)
+        checked = check_source(source, overlay, parse=_PARSES.parse)
     except Exception:  # noqa: BLE001 - the core must not take the server down with it
         log.error("checking %s failed:\n%s", uri, traceback.format_exc())
         checked = _failed(source)
