@@ -21,12 +21,16 @@ EXTENSION_DIR = REPO / "lsp" / "vscode"
 DRIVER_DIR = Path(__file__).resolve().parent
 DRIVER = DRIVER_DIR / "vscode_e2e.js"
 ARTIFACTS = REPO / "test-artifacts"
+SCREENSHOT = ARTIFACTS / "vscode-e2e.png"
+MISSING_SCREENSHOT = ARTIFACTS / "vscode-e2e-server-missing.png"
 CHROMIUM = Path("/usr/bin/chromium")
 CODE_SERVER_VERSION = "4.100.3"  # the newest release for Node 20; .ci/install installs the same
 CODE_SERVER_DIR = Path(os.environ.get("BSM_CODE_SERVER_DIR") or Path(
     os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bsm-rules" / f"code-server-{CODE_SERVER_VERSION}")
 CODE_SERVER = CODE_SERVER_DIR / "out" / "node" / "entry.js"
 EXTENSION_ID = "bsm-rules.bsm"
+MISSING_PYTHON = "/nonexistent/bin/python3"
+BSM = Path(sys.executable).parent / "bsm"
 
 BROKEN_POLICY = """\
 policy "Shop rules"
@@ -76,7 +80,7 @@ def _prerequisites() -> None:
              "the extension's build tools (npm ci in lsp/vscode)")
     _require((DRIVER_DIR / "node_modules" / "playwright-core").exists(),
              "playwright-core (npm ci in tests/editor)")
-    _require((Path(sys.executable).parent / "bsm").exists(), f"the bsm command next to {sys.executable}")
+    _require(BSM.exists(), f"the bsm command next to {sys.executable}")
 
 
 def _free_port() -> int:
@@ -113,25 +117,28 @@ def _stop_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
-@pytest.fixture
-def scratch(tmp_path: Path) -> dict[str, Path]:
+def _scratch(root: Path) -> dict[str, Path]:
     """Throwaway state for code-server and Chromium: user data, extensions, XDG dirs, workspace."""
-    dirs = {name: tmp_path / name for name in ("data", "extensions", "xdg", "workspace", "build")}
+    dirs = {name: root / name for name in ("data", "extensions", "xdg", "workspace", "build")}
     for directory in dirs.values():
         directory.mkdir()
     (dirs["workspace"] / "shop.bsm").write_text(BROKEN_POLICY, encoding="utf-8")
-    bsm = Path(sys.executable).parent / "bsm"
-    settings = {**USER_SETTINGS, "bsm.server.command": [str(bsm), "lsp"]}
+    settings = {**USER_SETTINGS, "bsm.server.command": [str(BSM), "lsp"]}
     (dirs["data"] / "User").mkdir()
     (dirs["data"] / "User" / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
-    (tmp_path / "config.yaml").write_text("auth: none\ncert: false\n", encoding="utf-8")
-    dirs["config"] = tmp_path / "config.yaml"
+    dirs["config"] = root / "config.yaml"
+    dirs["config"].write_text("auth: none\ncert: false\n", encoding="utf-8")
     return dirs
 
 
 def _environment(scratch: dict[str, Path]) -> dict[str, str]:
+    """The environment for code-server and Chromium: XDG directories in the scratch space, and a
+    PATH without the test's virtual environment, so the server starts only through the settings."""
     xdg = scratch["xdg"]
-    return {**os.environ, "XDG_CONFIG_HOME": str(xdg / "config"), "XDG_DATA_HOME": str(xdg / "data"),
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(part for part in os.environ.get("PATH", "").split(os.pathsep) if part != venv_bin)
+    env = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    return {**env, "PATH": path, "XDG_CONFIG_HOME": str(xdg / "config"), "XDG_DATA_HOME": str(xdg / "data"),
             "XDG_CACHE_HOME": str(xdg / "cache"), "XDG_STATE_HOME": str(xdg / "state")}
 
 
@@ -153,8 +160,12 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"code-server did not answer on {url} within 60 s:\n{log.read_text(errors='replace')}")
 
 
-def test_extension_shows_diagnostics_and_highlighting(scratch: dict[str, Path]) -> None:
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Builds and installs the .vsix, starts code-server, lets the browser driver work through the
+    editor and returns its report of what the editor showed."""
     _prerequisites()
+    scratch = _scratch(tmp_path_factory.mktemp("vscode"))
     env = _environment(scratch)
 
     vsix = scratch["build"] / "bsm.vsix"
@@ -168,10 +179,12 @@ def test_extension_shows_diagnostics_and_highlighting(scratch: dict[str, Path]) 
     url = f"http://127.0.0.1:{port}"
     log = scratch["build"] / "code-server.log"
     ARTIFACTS.mkdir(exist_ok=True)
-    screenshot = ARTIFACTS / "vscode-e2e.png"
-    screenshot.unlink(missing_ok=True)
-    options = {"url": url, "folder": str(scratch["workspace"]), "file": "shop.bsm", "screenshot": str(screenshot),
-               "probes": [KEYWORD, COMMENT, STRING, RULE_ID, PLAIN], "timeoutMs": 60000}
+    for picture in (SCREENSHOT, MISSING_SCREENSHOT):
+        picture.unlink(missing_ok=True)
+    options = {"url": url, "folder": str(scratch["workspace"]), "file": "shop.bsm", "screenshot": str(SCREENSHOT),
+               "probes": [KEYWORD, COMMENT, STRING, RULE_ID, PLAIN], "timeoutMs": 60000,
+               "pythonPaths": {"working": sys.executable, "missing": MISSING_PYTHON},
+               "missingScreenshot": str(MISSING_SCREENSHOT)}
     with log.open("w") as log_file:
         server = subprocess.Popen(
             _code_server(scratch) + [
@@ -195,31 +208,48 @@ def test_extension_shows_diagnostics_and_highlighting(scratch: dict[str, Path]) 
         _stop_group(server)
 
     lines = stdout.strip().splitlines()
-    assert lines, f"the browser driver printed no report:\n{stderr}"
-    report = json.loads(lines[-1])
-    context = f"\nreport: {json.dumps(report, indent=1)}\ndriver stderr:\n{stderr}\nscreenshot: {screenshot}"
-    assert driver.returncode == 0 and "error" not in report, f"the editor did not show the diagnostic{context}"
-    assert screenshot.stat().st_size > 0
+    if not lines:
+        pytest.fail(f"the browser driver printed no report:\n{stderr}")
+    result = json.loads(lines[-1])
+    result["context"] = (f"\nreport: {json.dumps(result, indent=1)}\ndriver stderr:\n{stderr}\n"
+                         f"screenshots: {SCREENSHOT}, {MISSING_SCREENSHOT}\ncode-server log: {log}")
+    if driver.returncode != 0 or "error" in result:
+        pytest.fail(f"the editor did not show what the tests check{result['context']}")
+    return result
 
-    # The squiggle under the misspelt field carries the server's message.
-    assert report["squiggles"] == 1, context
-    assert report["hover"] is not None and "unknown name `subjct`" in report["hover"], context
-    # The Problems panel lists the file, then the diagnostic with its code and position.
+
+def test_error_squiggle_carries_the_server_diagnostic(report: dict) -> None:
+    assert report["squiggles"] == 1, report["context"]
+    assert report["hover"] is not None and "unknown name `subjct`" in report["hover"], report["context"]
+    assert SCREENSHOT.stat().st_size > 0
+
+
+def test_problems_panel_lists_the_diagnostic_with_code_and_position(report: dict) -> None:
     rows = [row.split("\n") for row in report["problems"]]
-    assert rows[0][0] == "shop.bsm", context
-    diagnostic = next((row for row in rows if row[0] == "unknown name `subjct`"), None)
-    assert diagnostic is not None, context
-    assert "BSM201" in " ".join(diagnostic), context
-    assert diagnostic[-1] == "[Ln 11, Col 10]", context
-    # The status bar shows the server running.
-    assert "bsm: running" in report["statusBar"], context
+    assert rows == [["shop.bsm", "1"], ["unknown name `subjct`", "bsm", "BSM201", "[Ln 11, Col 10]"]], report["context"]
 
-    # Highlighting from the grammar: keywords, comments, strings and rule ids get token classes of
-    # their own, distinct from the plain text class of a name the grammar does not colour.
+
+def test_status_bar_shows_the_running_server_and_its_command(report: dict) -> None:
+    assert "bsm: running" in report["statusBar"], report["context"]
+    assert f"bsm language server: running ({BSM} lsp)" in report["statusLabels"], report["context"]
+
+
+def test_textmate_grammar_colours_the_policy(report: dict) -> None:
+    # Keywords, comments, strings and rule ids get token classes and colours of their own,
+    # distinct from those of a name the grammar does not colour (semantic highlighting is off).
     tokens = {token["text"]: token for token in report["tokens"]}
-    assert all(token["tokenClass"] for token in tokens.values()), context
-    plain = tokens[PLAIN]["tokenClass"]
-    coloured = [tokens[text]["tokenClass"] for text in (KEYWORD, COMMENT, STRING, RULE_ID)]
-    assert plain not in coloured, context
-    assert len(set(coloured)) == len(coloured), context
-    assert len({tokens[text]["color"] for text in (KEYWORD, COMMENT, STRING, RULE_ID, PLAIN)}) == 5, context
+    assert all(token["tokenClass"] for token in tokens.values()), report["context"]
+    classes = [tokens[text]["tokenClass"] for text in (KEYWORD, COMMENT, STRING, RULE_ID, PLAIN)]
+    colours = [tokens[text]["color"] for text in (KEYWORD, COMMENT, STRING, RULE_ID, PLAIN)]
+    assert len(set(classes)) == len(classes) and len(set(colours)) == len(colours), report["context"]
+
+
+def test_python_path_setting_restarts_the_server_and_a_missing_one_is_reported(report: dict) -> None:
+    # Setting bsm.server.pythonPath restarts the server as `python -m bsm_rules.cli lsp`; a missing
+    # interpreter stops it with an error that names the program and the setting.
+    running = f"bsm language server: running ({sys.executable} -m bsm_rules.cli lsp)"
+    assert running in report["pythonPathStatus"], report["context"]
+    assert "bsm: error" in report["missingStatusBar"], report["context"]
+    assert any(f'the program "{MISSING_PYTHON}" from bsm.server.pythonPath was not found' in text
+               for text in report["notifications"]), report["context"]
+    assert MISSING_SCREENSHOT.stat().st_size > 0

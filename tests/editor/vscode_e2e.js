@@ -1,8 +1,11 @@
 "use strict";
 // Drives code-server in headless Chromium: opens a policy, waits for the error squiggle, opens the
 // Problems panel, hovers the squiggle and records what the editor shows as one JSON report on
-// stdout; the pytest test makes the assertions. Takes one argument, a JSON object:
-//   {url, folder, file, screenshot, probes: [text, ...], timeoutMs}
+// stdout; the pytest test makes the assertions. Then it sets bsm.server.pythonPath in the Settings
+// editor, to a working interpreter and then to a missing one, and records the server state and the
+// error the extension reports. Takes one argument, a JSON object:
+//   {url, folder, file, screenshot, probes: [text, ...], timeoutMs,
+//    pythonPaths: {working, missing}, missingScreenshot}
 // Exits 1, after a screenshot, when the editor never shows what the report needs.
 
 const fs = require("fs");
@@ -26,10 +29,41 @@ async function tokenOf(page, text) {
   }, text);
 }
 
+async function statusBarTexts(page) {
+  return (await page.locator(".statusbar-item").allInnerTexts()).map((text) => text.trim()).filter(Boolean);
+}
+
+async function statusBarLabels(page) {
+  return page.evaluate(() => [...document.querySelectorAll(".statusbar-item [aria-label]")]
+    .map((item) => item.getAttribute("aria-label")));
+}
+
+/** Fills a Settings editor input and leaves it, again if the editor re-rendered the input away
+ * meanwhile, until `predicate(argument)` holds in the page. */
+async function setUntil(page, input, value, predicate, argument, timeout) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await input.waitFor({ timeout });
+    await input.fill(value);
+    await input.press("Tab");
+    try {
+      await page.waitForFunction(predicate, argument, { timeout: 10000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw error;
+      }
+    }
+  }
+}
+
 async function main() {
   const options = JSON.parse(process.argv[2]);
   const timeout = options.timeoutMs || 60000;
-  const report = { steps: [], problems: [], hover: null, tokens: [], statusBar: [], squiggles: 0 };
+  const report = {
+    steps: [], problems: [], hover: null, tokens: [], statusBar: [], squiggles: 0, statusLabels: [], pythonPathStatus: [],
+    missingStatusBar: [], notifications: [],
+  };
   const started = Date.now();
   const step = (name) => report.steps.push({ name, ms: Date.now() - started });
 
@@ -87,9 +121,34 @@ async function main() {
     }
     step("hover");
 
-    report.statusBar = (await page.locator(".statusbar-item").allInnerTexts()).map((text) => text.trim()).filter(Boolean);
+    report.statusBar = await statusBarTexts(page);
+    report.statusLabels = await statusBarLabels(page);
     await page.screenshot({ path: options.screenshot });
     step("screenshot");
+
+    // Set bsm.server.pythonPath in the Settings editor (the Remote tab, since the setting is
+    // machine-overridable): first a working interpreter, then a missing one.
+    await page.keyboard.press("Control+Comma");
+    await page.locator(".settings-editor .search-container textarea").first().waitFor({ timeout });
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("bsm.server.pythonPath");
+    await page.locator(".settings-editor .settings-tabs-widget .action-label", { hasText: "Remote" }).click();
+    const pythonPath = page.locator('.settings-editor .setting-item-contents input[type="text"]').first();
+    const { working, missing } = options.pythonPaths;
+    const runningLabel = `running (${working} -m bsm_rules.cli lsp)`;
+    await setUntil(page, pythonPath, working, (label) => [...document.querySelectorAll(".statusbar-item [aria-label]")]
+      .some((item) => item.getAttribute("aria-label").includes(label)), runningLabel, timeout);
+    report.pythonPathStatus = await statusBarLabels(page);
+    step("python path");
+
+    await setUntil(page, pythonPath, missing, () => [...document.querySelectorAll(".statusbar-item")]
+      .some((item) => item.innerText.includes("bsm: error")), null, timeout);
+    await page.waitForSelector(".notifications-toasts .notification-list-item-message", { timeout });
+    report.notifications = await page.locator(".notifications-toasts .notification-list-item-message").allInnerTexts();
+    report.missingStatusBar = await statusBarTexts(page);
+    await page.waitForTimeout(1000); // let the notification finish sliding in
+    await page.screenshot({ path: options.missingScreenshot });
+    step("missing server");
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } catch (error) {
     report.error = String(error && error.message ? error.message : error);

@@ -96,8 +96,8 @@ function serverExecutable(config, folder) {
     throw new SettingError(
       `Cannot start the bsm language server: the program "${program}" from ${setting} was not found`
       + (program.includes("/") || program.includes("\\") ? "." : " on the PATH.")
-      + " Install bsm-rules (pip install bsm-rules) or point bsm.server.command or bsm.server.pythonPath"
-      + " at the environment that has it.");
+      + " Install bsm-rules, or point bsm.server.command or bsm.server.pythonPath at an environment that"
+      + " has it.");
   }
   return { setting, command: resolved, args, options: { cwd: folder } };
 }
@@ -107,6 +107,7 @@ function showStatus(state, detail) {
   serverState = state;
   statusItem.text = `${icon} bsm: ${state}`;
   statusItem.tooltip = `bsm language server: ${detail || tooltip}`;
+  statusItem.accessibilityInformation = { label: statusItem.tooltip };
   statusItem.backgroundColor = state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
   statusItem.show();
 }
