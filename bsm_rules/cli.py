@@ -284,6 +284,11 @@ def _version() -> str:
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    for stream in (out, err):
+        # JSON text may hold lone surrogates (`"\ud800"`); they are written as that escape, which
+        # keeps JSON output valid, instead of failing the whole run.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)

@@ -105,7 +105,7 @@ _SHOWN_AS = {ord("\t"): " "} | {
     ord(char): "\ufffd"
     for char in "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b"
                 "\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u3164\ufeff\uffa0"
-}
+} | dict.fromkeys(range(0xD800, 0xE000), "\ufffd")  # lone surrogates (from JSON text) cannot be printed
 
 
 def caret_snippet(text: str, start: int, end: int, label: str = "", marker: str = "^", gutter: int = 0,

@@ -374,3 +374,22 @@ def test_installed_bsm_executable(tmp_path):
                                capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert (completed.returncode, completed.stdout) == (EXIT_INVALID, "")
     assert "missing.json" in completed.stderr
+
+
+def test_lone_surrogates_in_the_input_do_not_break_the_output(tmp_path):
+    """JSON may escape a lone surrogate; it cannot be written as UTF-8, so it is written escaped."""
+    lines = '{"id": "\\ud800-1", "body": "\\ud800 write to a@b.de"}\n' + json.dumps(CLEAN) + "\n"
+    file = write(tmp_path / "m.jsonl", lines)
+    for output_format in ("json", "text"):
+        completed = subprocess.run([bsm_executable(), "check", file, "--format", output_format],
+                                   capture_output=True, timeout=120)
+        assert completed.returncode == EXIT_BLOCKED, completed.stderr
+        assert b"Traceback" not in completed.stderr
+        output = completed.stdout.decode("utf-8")
+        if output_format == "json":
+            first, second = results(output)
+            assert first["message"] == "\ud800-1" and first["violations"][0]["excerpt"] == "a@b.de"
+            assert second["verdict"] == "allow"
+        else:
+            assert output.startswith("\\ud800-1: block\n")
+            assert "1 | \ufffd write to a@b.de" in output
