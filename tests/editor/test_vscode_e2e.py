@@ -123,7 +123,9 @@ def _scratch(root: Path) -> dict[str, Path]:
     for directory in dirs.values():
         directory.mkdir()
     (dirs["workspace"] / "shop.bsm").write_text(BROKEN_POLICY, encoding="utf-8")
-    settings = {**USER_SETTINGS, "bsm.server.command": [str(BSM), "lsp"]}
+    (dirs["workspace"] / "samples").mkdir()
+    shutil.copy(REPO / "examples" / "message.json", dirs["workspace"] / "samples")
+    settings = {**USER_SETTINGS, "bsm.server.command": [str(BSM), "lsp"], "bsm.samples": "samples/*.json"}
     (dirs["data"] / "User").mkdir()
     (dirs["data"] / "User" / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
     dirs["config"] = root / "config.yaml"
@@ -232,6 +234,12 @@ def test_problems_panel_lists_the_diagnostic_with_code_and_position(report: dict
 def test_status_bar_shows_the_running_server_and_its_command(report: dict) -> None:
     assert "bsm: running" in report["statusBar"], report["context"]
     assert f"bsm language server: running ({BSM} lsp)" in report["statusLabels"], report["context"]
+
+
+def test_samples_setting_reaches_the_server(report: dict) -> None:
+    # With bsm.samples unset the lens above the header asks for it; with samples configured it
+    # says why the broken policy cannot be evaluated on them.
+    assert report["codeLenses"][0] == "the policy has errors; fix them to evaluate it on the samples", report["context"]
 
 
 def test_textmate_grammar_colours_the_policy(report: dict) -> None:

@@ -1,6 +1,6 @@
 "use strict";
-// Drives code-server in headless Chromium: opens a policy, waits for the error squiggle, opens the
-// Problems panel, hovers the squiggle and records what the editor shows as one JSON report on
+// Drives code-server in headless Chromium: opens a policy, waits for the error squiggle and the code
+// lenses, opens the Problems panel, hovers the squiggle and records what the editor shows as one JSON report on
 // stdout; the pytest test makes the assertions. Then it sets bsm.server.pythonPath in the Settings
 // editor, to a working interpreter and then to a missing one, and records the server state and the
 // error the extension reports. Takes one argument, a JSON object:
@@ -61,7 +61,7 @@ async function main() {
   const options = JSON.parse(process.argv[2]);
   const timeout = options.timeoutMs || 60000;
   const report = {
-    steps: [], problems: [], hover: null, tokens: [], statusBar: [], squiggles: 0, statusLabels: [], pythonPathStatus: [],
+    steps: [], problems: [], hover: null, tokens: [], statusBar: [], squiggles: 0, codeLenses: [], statusLabels: [], pythonPathStatus: [],
     missingStatusBar: [], notifications: [],
   };
   const started = Date.now();
@@ -92,6 +92,10 @@ async function main() {
     await page.waitForSelector(".monaco-editor .squiggly-error", { timeout });
     report.squiggles = await page.locator(".monaco-editor .squiggly-error").count();
     step("squiggle");
+
+    await page.waitForSelector(".monaco-editor .codelens-decoration", { timeout });
+    await page.waitForTimeout(500);
+    report.codeLenses = await page.locator(".monaco-editor .codelens-decoration").allInnerTexts();
 
     for (const text of options.probes || []) {
       report.tokens.push(await tokenOf(page, text));
