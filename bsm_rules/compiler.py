@@ -483,12 +483,15 @@ def _dynamic_phrases(value: Any):
 
 def _arith(op: str, a: Any, b: Any) -> Any:
     if isinstance(a, datetime.datetime) or isinstance(b, datetime.datetime):
-        if op == "-" and isinstance(a, datetime.datetime) and isinstance(b, datetime.datetime):
-            return (a - b).total_seconds()
-        if isinstance(a, datetime.datetime):
-            delta = datetime.timedelta(seconds=b)
-            return a + delta if op == "+" else a - delta
-        return b + datetime.timedelta(seconds=a)
+        try:
+            if op == "-" and isinstance(a, datetime.datetime) and isinstance(b, datetime.datetime):
+                return (a - b).total_seconds()
+            if isinstance(a, datetime.datetime):
+                delta = datetime.timedelta(seconds=b)
+                return a + delta if op == "+" else a - delta
+            return b + datetime.timedelta(seconds=a)
+        except OverflowError:
+            return None  # a time before year 1 or after year 9999 is unknown
     if op == "+":
         return a + b
     if op == "-":

@@ -4,6 +4,7 @@ validated `Message`, reporting a bad field by its JSON path."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import attrs
@@ -81,15 +82,24 @@ def _object(obj: dict, key: str, path: str) -> dict:
     return value
 
 
+_LEAP_SECOND = re.compile(r"[Tt ][0-9]{2}:[0-9]{2}:(60)(?![0-9])")
+
+
 def parse_timestamp(value: Any, path: str) -> datetime.datetime | None:
     """An RFC 3339 timestamp with a time zone."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise MessageError(path, f"expected an RFC 3339 timestamp string, found {_type_name(value)}")
+    text = value.strip().replace("z", "Z")
+    leap_second = _LEAP_SECOND.search(text)
+    if leap_second:  # RFC 3339 allows second 60; datetime does not: take the next second
+        text = text[:leap_second.start(1)] + "59" + text[leap_second.end(1):]
     try:
-        parsed = datetime.datetime.fromisoformat(value.strip().replace("z", "Z"))
-    except ValueError:
+        parsed = datetime.datetime.fromisoformat(text)
+        if leap_second:
+            parsed += datetime.timedelta(seconds=1)
+    except (ValueError, OverflowError):
         raise MessageError(path, f"'{value}' is not an RFC 3339 timestamp (e.g. 2026-11-22T09:30:00Z)") from None
     if parsed.tzinfo is None:
         raise MessageError(path, f"'{value}' has no time zone; add Z or an offset such as +01:00")
@@ -118,7 +128,7 @@ def parse_context(obj: Any, path: str = "$.context") -> dict:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not float(value).is_integer()):
             kind = "a whole number" if integer else "a number"
             raise MessageError(f"{path}.{key}", f"expected {kind} >= 0, found {_type_name(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else value}")
-        if value < 0:
+        if not value >= 0 or value == float("inf"):
             raise MessageError(f"{path}.{key}", f"expected a value >= 0, found {value}")
         context[key] = int(value) if integer else value
     return context
