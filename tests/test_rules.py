@@ -385,6 +385,14 @@ def test_late_response_boundary(amazon, sent_at, fires):
     assert verdict.verdict == ("warn" if fires else "allow")
 
 
+def test_late_response_across_a_leap_second(amazon):
+    """RFC 3339 allows second 60; it is read as the first second of the next minute."""
+    reply = message(in_reply_to={"received_at": "2016-12-31T23:59:60Z"}, sent_at="2017-01-02T00:00:00Z")
+    assert "late-response" not in evaluate(amazon, reply).fired
+    reply = message(in_reply_to={"received_at": "2016-12-31T23:59:60Z"}, sent_at="2017-01-02T00:00:01Z")
+    assert "late-response" in evaluate(amazon, reply).fired
+
+
 def test_late_response_without_sent_at_uses_the_time_of_the_check(amazon):
     reply = message(in_reply_to={"received_at": "2026-11-21T12:00:00Z"})
     assert "late-response" not in evaluate(amazon, reply).fired  # exactly 24 h before NOW
