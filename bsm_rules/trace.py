@@ -10,7 +10,7 @@ from . import ast
 from .compiler import WordList, _ExpressionCompiler, truth
 from .formatter import format_expr
 from .message import Message
-from .runtime import Location, MessageView, Text
+from .runtime import FIELD_GETTERS, Location, MessageView, Text
 
 __all__ = ["explain_rule", "describe_value"]
 
@@ -80,6 +80,11 @@ class _Tracer:
             for side in (expr.left, expr.right):
                 if not self.compiler.constant(side)[0]:
                     details.append(f"{format_expr(side)} = {describe_value(self.value(side))}")
+            # The fields inside computed sides: `5 * avg_daily_orders + 600` shows avg_daily_orders.
+            for name in dict.fromkeys(n.name for side in (expr.left, expr.right) if not isinstance(side, ast.Name)
+                                      for n in ast.walk(side) if isinstance(n, ast.Name)
+                                      and self.compiler.checked.symbols.get(id(n), ("",))[0] in ("field", "context")):
+                details.append(f"{name} = {describe_value(FIELD_GETTERS[name](self.view))}")
         elif isinstance(expr, ast.MatchesOp):
             details.append(f"{format_expr(expr.subject)} = {describe_value(self.value(expr.subject))}")
         elif isinstance(expr, (ast.Call, ast.Presence)):
