@@ -641,6 +641,12 @@ def _plausible_phone(text: str, match) -> bool:
     start, end = match.start, match.end
     if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
         return False
+    # Digits joined to a word by a dash, slash or underscore are part of a reference
+    # ("INV-2026-000123", "KT-2000/B"), not a number to call.
+    if (start >= 2 and text[start - 1] in "-/_" and text[start - 2].isalnum()) or (
+        end + 1 < len(text) and text[end] in "-/_" and text[end + 1].isalnum()
+    ):
+        return False
     raw = match.raw_string
     return "," not in raw and ":" not in raw and not _ZIP_CODE.fullmatch(raw)
 
