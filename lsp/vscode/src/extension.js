@@ -8,6 +8,7 @@ const path = require("path");
 const vscode = require("vscode");
 const {
   CloseAction,
+  DidChangeConfigurationNotification,
   ErrorAction,
   LanguageClient,
   RevealOutputChannelOn,
@@ -112,23 +113,62 @@ function showStatus(state, detail) {
   statusItem.show();
 }
 
-async function reportFailure(message) {
-  showStatus("error", message);
-  outputChannel.appendLine(message);
-  const choice = await vscode.window.showErrorMessage(message, "Open Settings", "Show Output");
-  if (choice === "Open Settings") {
-    vscode.commands.executeCommand("workbench.action.openSettings", "bsm.server");
-  } else if (choice === "Show Output") {
-    outputChannel.show(true);
+/** The settings the server reads, sent as initializationOptions and on every change. */
+function serverSettings(config) {
+  return { bsm: { samples: config.get("samples"), debounceMs: config.get("debounceMs") } };
+}
+
+/** Restarts the server when its command changes; passes the other settings on to it. */
+function configurationChanged(event) {
+  if (event.affectsConfiguration("bsm.server")) {
+    restartServer();
+  } else if (event.affectsConfiguration(SECTION) && client && client.isRunning()) {
+    const settings = serverSettings(vscode.workspace.getConfiguration(SECTION));
+    client.sendNotification(DidChangeConfigurationNotification.type, { settings }).catch((error) => {
+      outputChannel.appendLine(`Sending the settings to the server failed: ${error && error.message ? error.message : error}`);
+    });
   }
 }
 
-/** Restarts a server that crashes now and then; gives up when it keeps crashing. */
-function crashHandler() {
+/** Shows why the server is not running; the notification's buttons lead to the fix. */
+function reportFailure(message) {
+  showStatus("error", message);
+  outputChannel.appendLine(message);
+  vscode.window.showErrorMessage(message, "Open Settings", "Show Output").then((choice) => {
+    if (choice === "Open Settings") {
+      vscode.commands.executeCommand("workbench.action.openSettings", "bsm.server");
+    } else if (choice === "Show Output") {
+      outputChannel.show(true);
+    }
+  });
+}
+
+/** The output channel for one server, remembering the last line the server wrote to stderr (the
+ * client appends stderr with `append`, its own log lines with `appendLine`). */
+function serverChannel() {
+  let lastError = "";
+  const channel = Object.create(outputChannel);
+  channel.append = (text) => {
+    const lines = String(text).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+    if (lines.length > 0) {
+      lastError = lines[lines.length - 1];
+    }
+    outputChannel.append(text);
+  };
+  channel.appendLine = (text) => outputChannel.appendLine(text);
+  return { channel, lastError: () => lastError };
+}
+
+/** Restarts a server that crashes after it started, up to MAX_CRASHES times in CRASH_WINDOW_MS;
+ * a server that never started is left stopped, and startServer reports why. */
+function crashHandler(hasStarted) {
   const crashes = [];
   return {
     error: () => ({ action: ErrorAction.Continue }),
     closed: () => {
+      if (!hasStarted()) {
+        return { action: CloseAction.DoNotRestart, handled: true };
+      }
       const now = Date.now();
       crashes.push(now);
       while (crashes.length > 0 && now - crashes[0] > CRASH_WINDOW_MS) {
@@ -153,7 +193,7 @@ async function startServer() {
     executable = serverExecutable(config, folder);
   } catch (error) {
     if (error instanceof SettingError) {
-      await reportFailure(error.message);
+      reportFailure(error.message);
       return;
     }
     throw error;
@@ -162,17 +202,18 @@ async function startServer() {
   const commandLine = [serverOptions.command, ...serverOptions.args].join(" ");
   outputChannel.appendLine(`Starting the bsm language server: ${commandLine}`);
   showStatus("starting", commandLine);
+  let started = false;
+  const output = serverChannel();
   const clientOptions = {
     documentSelector: [
       { scheme: "file", language: "bsm" },
       { scheme: "untitled", language: "bsm" },
     ],
     diagnosticCollectionName: "bsm",
-    initializationOptions: { bsm: { samples: config.get("samples"), debounceMs: config.get("debounceMs") } },
-    synchronize: { configurationSection: SECTION },
-    outputChannel,
+    initializationOptions: serverSettings(config),
+    outputChannel: output.channel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    errorHandler: crashHandler(),
+    errorHandler: crashHandler(() => started),
   };
   const candidate = new LanguageClient("bsm", "bsm language server", serverOptions, clientOptions);
   candidate.onDidChangeState(({ newState }) => {
@@ -180,6 +221,7 @@ async function startServer() {
       return;
     }
     if (newState === State.Running) {
+      started = true;
       showStatus("running", `running (${commandLine})`);
     } else if (newState === State.Starting) {
       showStatus("starting", commandLine);
@@ -188,15 +230,22 @@ async function startServer() {
     }
   });
   client = candidate;
+  let failure;
   try {
     await candidate.start();
   } catch (error) {
-    if (candidate === client) {
-      client = undefined;
-      await reportFailure(`Cannot start the bsm language server with "${commandLine}" (from ${setting}):`
-        + ` ${error && error.message ? error.message : error}. Check that bsm-rules is installed there;`
-        + " the output has the server's error.");
-    }
+    failure = error;
+  }
+  // start() also resolves without a running server when the server exits during initialisation.
+  if (candidate.isRunning()) {
+    return;
+  }
+  candidate.dispose(2000).catch(() => {});
+  if (candidate === client) {
+    client = undefined;
+    const reason = output.lastError() || (failure && failure.message) || "the server stopped before it answered";
+    reportFailure(`Cannot start the bsm language server with "${commandLine}" (from ${setting}):`
+      + ` ${reason.replace(/[.\s]*$/, ".")} Check that bsm-rules is installed there; the output has the details.`);
   }
 }
 
@@ -235,11 +284,7 @@ function activate(context) {
     statusItem,
     vscode.commands.registerCommand("bsm.restartServer", restartServer),
     vscode.commands.registerCommand("bsm.showOutput", () => outputChannel.show(true)),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration("bsm.server")) {
-        restartServer();
-      }
-    }),
+    vscode.workspace.onDidChangeConfiguration(configurationChanged),
   );
   return serialized(startServer);
 }
