@@ -39,7 +39,7 @@ CODES: dict[str, str] = {
     "BSM503": "phrase listed twice",
     "BSM504": "pattern that matches the empty string",
     "BSM505": "guard that can never hold",
-    "BSM506": "duplicated rule",
+    "BSM506": "duplicated or overlapping rules",
     "BSM507": "rule without @source or message in a bundled policy",
     "BSM508": "bidirectional control character in the policy",
     "BSM509": "invisible character in the policy",

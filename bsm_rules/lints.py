@@ -11,6 +11,7 @@ from pathlib import Path
 from . import ast
 from .checker import CheckedPolicy, compile_regex
 from .diagnostics import Diagnostic, Fix, Related, Severity
+from .parser import LOOK_ALIKES
 from .resources import bundled_policies_dir
 from .schema import CONTEXT, FIELDS
 from .source import Span
@@ -128,9 +129,14 @@ def _contradiction(rule, part, other, why: str) -> Diagnostic:
 
 
 def _duplicated_rules(checked: CheckedPolicy) -> list[Diagnostic]:
+    """Rules with the same guard and conditions, and `forbid` clauses repeated under the same
+    guard in another rule (each violation would be reported twice)."""
     seen: dict[tuple, ast.RuleDef] = {}
+    forbidden: dict[tuple, tuple[ast.RuleDef, ast.ForbidClause]] = {}
     found = []
     for rule in checked.rules:
+        if rule.disabled:
+            continue
         definition = rule.definition
         body = tuple(c for c in definition.clauses if not isinstance(c, (ast.MessageClause, ast.NoteClause)))
         if body in seen:
@@ -139,8 +145,18 @@ def _duplicated_rules(checked: CheckedPolicy) -> list[Diagnostic]:
                                   definition.id.span, label="duplicate",
                                   related=(Related("the same conditions here", first.id.span),),
                                   notes=("note: both fire on the same messages; merge them",)))
-        else:
-            seen[body] = definition
+            continue
+        seen[body] = definition
+        guards = tuple(c for c in definition.clauses if isinstance(c, ast.WhenClause))
+        for clause in definition.clauses:
+            if not isinstance(clause, ast.ForbidClause):
+                continue
+            other = forbidden.setdefault((guards, clause), (definition, clause))
+            if other[0] is not definition:
+                found.append(_warning(
+                    "BSM506", f"rule `{definition.id.name}` forbids the same as rule `{other[0].id.name}`", clause.span,
+                    label="overlapping condition", related=(Related("the same condition here", other[1].span),),
+                    notes=("note: a message that breaks it is reported by both rules; keep it in one",)))
     return found
 
 
@@ -210,9 +226,16 @@ def _source_hazards(units) -> list[Diagnostic]:
                 for match in re.finditer(r"\w+", node.value):
                     scripts = _scripts(match.group())
                     if len(scripts) > 1 and "LATIN" in scripts:
+                        word = match.group()
+                        latin = "".join(LOOK_ALIKES.get(letter, letter) for letter in word)
+                        fixes = ()
+                        if _scripts(latin) == {"LATIN"} and node.span.text.count(word) == 1:
+                            start = node.span.start + node.span.text.index(word)
+                            fixes = (Fix(f"write \"{latin}\" in Latin letters", Span(node.span.source, start,
+                                                                                     start + len(word)), latin),)
                         found.append(_warning(
-                            "BSM510", f"\"{match.group()}\" mixes scripts ({', '.join(sorted(scripts))})",
-                            node.span, label="look-alike letters",
+                            "BSM510", f"\"{word}\" mixes scripts ({', '.join(sorted(scripts))})",
+                            node.span, label="look-alike letters", fixes=fixes,
                             notes=("note: letters from another script look the same but never match Latin text",)))
     return found
 

@@ -6,6 +6,7 @@ import difflib
 import functools
 import re
 import threading
+import unicodedata
 
 import attrs
 
@@ -19,7 +20,7 @@ from .diagnostics import Diagnostic, Fix, Related, Severity
 from .resources import grammar_text
 from .source import SourceFile, Span
 
-__all__ = ["parse", "parse_source", "STATEMENT_KEYWORDS", "CLAUSE_KEYWORDS"]
+__all__ = ["parse", "parse_source", "CLAUSE_KEYWORDS", "LOOK_ALIKES", "STATEMENT_KEYWORDS"]
 
 STATEMENT_KEYWORDS = ("policy", "include", "category", "pattern", "list", "domains", "rule", "override", "disable",
                       "example", "examples")
@@ -27,6 +28,15 @@ CLAUSE_KEYWORDS = ("message", "when", "require", "forbid", "severity", "note")
 MAX_SYNTAX_ERRORS = 50
 
 _STATEMENT_START = re.compile(r"^[ \t]*(?:@|(?:%s)\b)" % "|".join(STATEMENT_KEYWORDS), re.MULTILINE)
+
+#: Cyrillic and Greek letters that look like Latin ones (names are ASCII; strings are compared
+#: letter by letter, so a look-alike never matches the text it seems to say).
+LOOK_ALIKES = dict(zip(
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u04bb\u0501\u0410\u0412\u0415\u041a\u041c\u041d"
+    "\u041e\u0420\u0421\u0422\u0425\u0406\u0408\u0405\u03bf\u03b1\u03bd\u03c1\u039f\u0391\u0392\u0395\u0396"
+    "\u0397\u0399\u039a\u039c\u039d\u03a1\u03a4\u03a5\u03a7",
+    "aeopcyxijshdABEKMHOPCTXIJSoavpOABEZHIKMNPTYX",
+))
 
 _TERMINAL_WORDS = {
     "STRING": "a string",
@@ -176,6 +186,9 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         if char == "/":
             return _unclosed_regex(source, offset)
         expected = _describe_expected(set(error.allowed or ()))
+        look_alike = _look_alike(source, offset)
+        if look_alike:
+            return look_alike
         message = f"unexpected character '{char}'"
         span = Span(source, offset, offset + 1)
         fixes: tuple[Fix, ...] = ()
@@ -190,6 +203,8 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
     token = error.token
     if token.value == "/" and "REGEX" in (error.expected or ()):
         return _unclosed_regex(source, token.start_pos)
+    if token.type != "$END" and (look_alike := _look_alike(source, token.start_pos)):
+        return look_alike
     try:
         expected_names = set(error.interactive_parser.accepts())
     except Exception:  # accepts() replays the parser; fall back to the table's view
@@ -219,6 +234,23 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
     if suggestion:
         fixes = (Fix(f"did you mean `{suggestion}`?", span, suggestion),)
     return Diagnostic("BSM101", Severity.ERROR, message, span, label="unexpected here", fixes=fixes)
+
+
+def _look_alike(source: SourceFile, offset: int) -> Diagnostic | None:
+    """A Cyrillic or Greek look-alike letter in the word at `offset` (`pаttern` with a Cyrillic
+    `а` stops the lexer at its `p`), or None."""
+    word = re.match(r"\w*", source.text[offset:]).group()
+    index = next((i for i, letter in enumerate(word) if letter in LOOK_ALIKES), None)
+    if index is None:
+        return None
+    char = word[index]
+    latin = LOOK_ALIKES[char]
+    span = Span(source, offset + index, offset + index + 1)
+    return Diagnostic(
+        "BSM102", Severity.ERROR, f"'{char}' (U+{ord(char):04X} {unicodedata.name(char, '')}) only looks like the Latin '{latin}'",
+        span, label="not a Latin letter", notes=("note: names and keywords are written in Latin letters",),
+        fixes=(Fix(f"write the Latin '{latin}'", span, latin),),
+    )
 
 
 def _unclosed_regex(source: SourceFile, offset: int) -> Diagnostic:

@@ -182,3 +182,18 @@ def _statement_start(text: str, offset: int) -> int:
     while not text.startswith(keywords, line_start):
         line_start = text.rfind("\n", 0, line_start - 1) + 1
     return line_start
+
+
+def test_forbid_repeated_in_another_rule_under_the_same_guard_overlaps():
+    text = ('rule a error {\n  message "a"\n  forbid count(emails(text)) > 0\n  forbid count(links(text)) > 0\n}\n'
+            'rule b warning {\n  message "b"\n  forbid count(links(text)) > 0\n  forbid body contains "x"\n}\n')
+    [finding] = [d for d in diagnostics(text) if d.code == "BSM506"]
+    assert finding.span.line == 8 and finding.related[0].span.line == 4
+    guarded = text.replace('  message "b"\n', '  message "b"\n  when html is present\n')
+    assert "BSM506" not in codes(guarded)
+
+
+def test_disabled_rules_do_not_count_as_duplicates():
+    text = ('rule a error {\n  message "a"\n  forbid body contains "x"\n}\n'
+            'rule b error {\n  message "b"\n  forbid body contains "x"\n}\ndisable a\n')
+    assert "BSM506" not in codes(text)

@@ -125,3 +125,11 @@ def test_many_errors_are_capped_and_never_raise():
     _, diagnostics = syntax(text)
     assert 1 <= len(diagnostics) <= 51
     assert all(d.code == "BSM101" for d in diagnostics)
+
+
+def test_look_alike_letter_in_a_keyword_or_name_is_named_and_fixed():
+    text = "p\u0430ttern x = /a/\nrule r error {\n  forbid b\u043edy contains \"x\"\n}\n"
+    _, diagnostics = syntax(text)
+    assert [(d.code, d.span.text) for d in diagnostics] == [("BSM102", "\u0430"), ("BSM102", "\u043e")]
+    assert diagnostics[0].message == "'\u0430' (U+0430 CYRILLIC SMALL LETTER A) only looks like the Latin 'a'"
+    assert [d.fixes[0].replacement for d in diagnostics] == ["a", "o"]
