@@ -88,9 +88,64 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def _search_text(text: Text, regex, position: str | None) -> tuple[Location, ...]:
+class _PatternSet:
+    """The constant patterns a policy searches message text for, run together as one RE2 set:
+    one linear pass over a text segment tells which of them can match there at all, so a
+    pattern is searched for (and located) only in the segments where it matches."""
+
+    _OPTIONS_KEY = ("case_sensitive", "dot_nl", "encoding", "literal", "longest_match", "never_nl",
+                    "one_line", "perl_classes", "posix_syntax", "word_boundary")
+
+    def __init__(self) -> None:
+        self.indexes: dict[str, int] = {}
+        self.set = None
+        options = re2.Options()
+        options.log_errors = False
+        options.never_capture = True
+        # The set runs as a DFA and has no slower fallback: give it room to never run out.
+        options.max_mem = 256 << 20
+        self.options = options
+        self.default_options = tuple(getattr(_RE2_OPTIONS, name) for name in self._OPTIONS_KEY)
+
+    def index(self, regex) -> int | None:
+        """The pattern's place in the set, or None when the pattern cannot join it."""
+        pattern = getattr(regex, "pattern", None)
+        options = getattr(regex, "options", None)
+        if not isinstance(pattern, str) or options is None or tuple(
+                getattr(options, name) for name in self._OPTIONS_KEY) != self.default_options:
+            return None
+        if pattern not in self.indexes:
+            self.indexes[pattern] = len(self.indexes)
+        return self.indexes[pattern]
+
+    def compile(self) -> None:
+        if not self.indexes:
+            return
+        compiled = re2.Set.SearchSet(self.options)
+        for pattern in self.indexes:
+            compiled.Add(pattern)
+        compiled.Compile()
+        self.set = compiled
+
+    def matching(self, segment) -> frozenset[int] | None:
+        """Indexes of the patterns that match somewhere in the segment (None: no set)."""
+        found = segment.cache.get(self)
+        if found is None and self.set is not None:
+            try:
+                found = segment.cache[self] = frozenset(self.set.Match(segment.text) or ())
+            except UnicodeEncodeError:  # a lone surrogate: search every pattern the slow way
+                return None
+        return found
+
+
+def _search_text(text: Text, regex, position: str | None,
+                 prefilter: _PatternSet | None = None, index: int | None = None) -> tuple[Location, ...]:
     found: list[Location] = []
     for segment in text.segments:
+        if index is not None:
+            matching = prefilter.matching(segment)
+            if matching is not None and index not in matching:
+                continue
         body = segment.text
         if position is None:
             found.extend(segment.locate(m.start(), m.end()) for m in regex.finditer(body))
@@ -112,6 +167,7 @@ class _ExpressionCompiler:
         self.checked = checked
         self.patterns: dict[str, Any] = {}
         self.word_lists: dict[str, WordList] = {}
+        self.prefilter = _PatternSet()
 
     def type_of(self, expr) -> Type:
         return self.checked.types.get(id(expr), ANY)
@@ -345,7 +401,8 @@ class _ExpressionCompiler:
             if known:
                 regex = value.regex if isinstance(value, WordList) else _phrase_regex(
                     value if isinstance(value, list) else [value])
-                return lambda view: self.contains(left(view), regex)
+                index = self.prefilter.index(regex)
+                return lambda view: self.contains(left(view), regex, index)
             right = self.expr(expr.right)
             return lambda view: self.contains(left(view), _dynamic_phrases(right(view)))
         right = self.expr(expr.right)
@@ -371,12 +428,11 @@ class _ExpressionCompiler:
             return text.startswith(wanted) if at_start else text.endswith(wanted)
         return affix
 
-    @staticmethod
-    def contains(value: Any, regex) -> Any:
+    def contains(self, value: Any, regex, index: int | None = None) -> Any:
         if value is None or regex is None:
             return None
         if isinstance(value, Text):
-            return _search_text(value, regex, None)
+            return _search_text(value, regex, None, self.prefilter, index)
         if isinstance(value, list):
             return any(isinstance(v, str) and regex.fullmatch(searchable(v.strip())) for v in value)
         return regex.search(searchable(str(value))) is not None
@@ -388,6 +444,8 @@ class _ExpressionCompiler:
         if known and isinstance(pattern, WordList):
             pattern = pattern.regex
         dynamic = None if known else self.expr(expr.pattern)
+        prefilter = self.prefilter
+        index = prefilter.index(pattern) if known else None
 
         def matches(view):
             value = subject(view)
@@ -397,7 +455,7 @@ class _ExpressionCompiler:
             if value is None or regex is None:
                 return None
             if isinstance(value, Text):
-                return _search_text(value, regex, position)
+                return _search_text(value, regex, position, prefilter, index)
             if isinstance(value, list):
                 return any(isinstance(v, str) and regex.search(searchable(v)) for v in value)
             return regex.search(searchable(str(value))) is not None
@@ -609,4 +667,7 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     """Compile a policy that checked without errors."""
     compiler = _ExpressionCompiler(checked)
     rules = [_compile_rule(compiler, rule) for rule in checked.rules if not rule.disabled]
-    return CompiledPolicy(checked, rules)
+    compiler.prefilter.compile()
+    compiled = CompiledPolicy(checked, rules)
+    compiled.pattern_set = compiler.prefilter
+    return compiled

@@ -74,8 +74,19 @@ def store(policy_path: Path, checked: CheckedPolicy) -> None:
         with open(temporary, "wb") as handle:
             handle.write(data)
         os.replace(temporary, entry)
+        _prune(Path(entry).parent)
     except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return
+
+
+_MAX_ENTRIES = 64
+
+
+def _prune(directory: Path) -> None:
+    """Keep the most recently written entries only (policies in temporary places come and go)."""
+    entries = sorted(directory.glob("checked-*.pickle"), key=lambda path: path.stat().st_mtime_ns)
+    for stale in entries[:-_MAX_ENTRIES]:
+        stale.unlink(missing_ok=True)
 
 
 def load_cached(policy_path: Path) -> CheckedPolicy | None:

@@ -67,3 +67,33 @@ def test_policies_with_errors_are_not_cached(tmp_path, cache_dir):
     with pytest.raises(Exception):
         load_policy(broken)
     assert policy_cache.load_cached(broken) is None
+
+
+def test_old_entries_are_pruned(tmp_path, cache_dir, monkeypatch):
+    monkeypatch.setattr(policy_cache, "_MAX_ENTRIES", 3)
+    paths = []
+    for number in range(5):
+        path = tmp_path / f"p{number}.bsm"
+        path.write_text(f'rule r{number} error {{\n  message "m"\n  forbid body contains "x{number}"\n}}\n')
+        load_policy(path)
+        paths.append(path)
+    assert len(list(cache_dir.glob("checked-*.pickle"))) == 3
+    assert policy_cache.load_cached(paths[-1]) is not None
+    assert policy_cache.load_cached(paths[0]) is None
+
+
+def test_cached_objects_are_rebuilt_when_their_key_changes_or_the_file_is_damaged(cache_dir):
+    from bsm_rules.cache import cached_object
+
+    builds = []
+
+    def build(value):
+        builds.append(value)
+        return value
+
+    assert cached_object("thing.pickle", "k1", lambda: build([1])) == [1]
+    assert cached_object("thing.pickle", "k1", lambda: build([2])) == [1]  # reused
+    assert cached_object("thing.pickle", "k2", lambda: build([3])) == [3]  # key changed
+    (cache_dir / "thing.pickle").write_bytes(b"\x80garbage")
+    assert cached_object("thing.pickle", "k2", lambda: build([4])) == [4]
+    assert builds == [[1], [3], [4]]
