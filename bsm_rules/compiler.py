@@ -18,7 +18,7 @@ from . import ast
 from .checker import CheckedPolicy, CheckedRule, compile_regex, template_fields
 from .errors import MessageError
 from .message import Message
-from .normalize import searchable
+from .normalize import normalize, searchable
 from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text, locations_of
 from .schema import ANY, BUILTINS, Type
 from .verdict import Verdict, Violation
@@ -56,7 +56,9 @@ class WordList:
 
 def _phrase_regex(phrases) -> Any:
     alternatives = []
-    for phrase in sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True):
+    # Phrases are normalised like the text they are searched in (which also makes them valid UTF-8 for RE2).
+    normalized = {text for text in (normalize(p).text.strip() for p in phrases) if text}
+    for phrase in sorted(normalized, key=len, reverse=True):
         escaped = re2.escape(phrase)
         if phrase[0].isalnum() or phrase[0] == "_":
             escaped = r"\b" + escaped

@@ -138,6 +138,11 @@ rule op-matches info {
   forbid subject matches /ss|\\w+/i at start or body matches /ss/i in middle or html matches /.$/s at end
 }
 
+rule op-dynamic info {
+  message "dynamic: {match}"
+  forbid body contains order_id or subject contains [recipient.address, "x"] or html starts with order_id
+}
+
 rule op-compare info {
   message "compare: {match}"
   forbid subject == "straße" or order_id in order_ids(text).value or lower(recipient.address) ends with "ss"

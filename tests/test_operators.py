@@ -33,6 +33,18 @@ rule in-middle info {
   forbid body matches /\\bx\\b/ in middle
 }
 
+list gifts = ["ｇｉｆｔ ｃａｒｄ", "voucher"]
+
+rule gifts info {
+  message "{match}"
+  forbid body contains gifts
+}
+
+rule names-the-order info {
+  message "{match}"
+  forbid body contains order_id
+}
+
 rule equals info {
   message "{match}"
   forbid order_id == "ABC-1"
@@ -75,3 +87,14 @@ def test_equality_is_case_insensitive_and_unknown_for_an_absent_field():
     assert POLICY.evaluate({"order_id": "abc-1"}).fired == ["equals"]
     assert POLICY.evaluate({"order_id": "ABC-2"}).fired == []
     assert POLICY.evaluate({}).fired == []
+
+
+@pytest.mark.parametrize(("message", "rule", "excerpt"), [
+    ({"body": "A Gift Card for you"}, "gifts", "Gift Card"),          # the phrase is normalised like the text
+    ({"body": "A ｇｉｆｔ ｃａｒｄ for you"}, "gifts", "ｇｉｆｔ ｃａｒｄ"),
+    ({"order_id": "ＡＢＣ-1", "body": "about abc-1 today"}, "names-the-order", "abc-1"),
+    ({"order_id": "\ud800", "body": "x \ud800 y"}, "names-the-order", "\ud800"),
+])
+def test_phrases_are_normalised_like_the_text(message, rule, excerpt):
+    (violation,) = [v for v in POLICY.evaluate(message).violations if v.rule == rule]
+    assert violation.excerpt == excerpt
