@@ -18,7 +18,7 @@ __all__ = ["ParseCache", "statement_groups", "relocate"]
 
 _STATEMENT_START = re.compile(r"^[ \t]*(?:@|(?:%s)\b)" % "|".join(STATEMENT_KEYWORDS), re.MULTILINE)
 # Below this size a whole parse is fast enough; above it, groups are parsed and cached.
-SMALL_DOCUMENT = 20_000
+SMALL_DOCUMENT = 2_000
 
 
 def statement_groups(text: str) -> list[int]:
@@ -71,14 +71,15 @@ class ParseCache:
     is the concatenation of their statements. Any syntax error falls back to `parse_source` on
     the whole text, so messages and recovery are exactly those of `bsm lint`."""
 
-    def __init__(self, capacity: int = 20_000):
+    def __init__(self, capacity: int = 20_000, small_document: int = SMALL_DOCUMENT):
         self.capacity = capacity
+        self.small_document = small_document
         self._groups: collections.OrderedDict[str, ast.Policy] = collections.OrderedDict()
         self._lock = threading.Lock()
 
     def parse(self, source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
         text = source.text
-        if len(text) < SMALL_DOCUMENT:
+        if len(text) < self.small_document:
             return parse_source(source)
         starts = statement_groups(text)
         statements: list = []
