@@ -10,7 +10,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from bsm_rules import ast
-from bsm_rules.formatter import format_policy
+from bsm_rules.formatter import format_policy, format_statements
 from bsm_rules.parser import parse_source
 from bsm_rules.source import SourceFile
 
@@ -224,30 +224,6 @@ def _formatted(analysis: Analysis) -> str | None:
     return None if syntax else format_policy(policy)
 
 
-def _line_edits(old: str, new: str, lines_wanted: range | None) -> list[types.TextEdit]:
-    """Edits turning `old` into `new`, line by line; only hunks touching `lines_wanted` when given."""
-    import difflib
-
-    old_lines, new_lines = old.splitlines(True), new.splitlines(True)
-    edits = []
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
-    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        if lines_wanted is not None and not (a0 <= lines_wanted.stop - 1 and max(a1 - 1, a0) >= lines_wanted.start):
-            continue
-        edits.append((a0, a1, "".join(new_lines[b0:b1])))
-    return edits
-
-
-def _to_text_edits(analysis: Analysis, hunks) -> list[types.TextEdit]:
-    lines = analysis.lines()
-    starts = [0]
-    for line in analysis.text.splitlines(True):
-        starts.append(starts[-1] + len(line))
-    return [types.TextEdit(range=lines.range(starts[a0], starts[a1]), new_text=text) for a0, a1, text in hunks]
-
-
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 @guarded
 async def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
@@ -262,12 +238,17 @@ async def formatting(params: types.DocumentFormattingParams) -> list[types.TextE
 @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
 @guarded
 async def range_formatting(params: types.DocumentRangeFormattingParams) -> list[types.TextEdit] | None:
+    """The statements the range touches, formatted as `bsm fmt` formats them."""
     analysis = await server.analysis(params.text_document.uri)
-    formatted = _formatted(analysis)
-    if formatted is None:
+    policy, syntax = parse_source(SourceFile(analysis.path, analysis.text))
+    if syntax:
         return None
-    wanted = range(params.range.start.line, max(params.range.end.line, params.range.start.line) + 1)
-    return _to_text_edits(analysis, _line_edits(analysis.text, formatted, wanted))
+    lines = analysis.lines()
+    region = format_statements(policy, lines.offset(params.range.start), lines.offset(params.range.end))
+    if region is None:
+        return []
+    start, end, text = region
+    return [] if analysis.text[start:end] == text else [types.TextEdit(range=lines.range(start, end), new_text=text)]
 
 
 # -- semantic tokens and folding ------------------------------------------------------------------

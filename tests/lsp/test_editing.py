@@ -76,7 +76,8 @@ async def test_range_formatting_changes_only_the_selected_statement(client, tmp_
     edits = await client.text_document_range_formatting_async(types.DocumentRangeFormattingParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=span(6, 0, 8, 1),
         options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
-    assert [(e.range, e.new_text) for e in edits] == [(span(7, 0, 8, 0), "  forbid body matches /a/\n")]
+    assert [(e.range, e.new_text) for e in edits] == [
+        (span(6, 0, 8, 1), "rule c-d warning {\n  forbid body matches /a/\n}")]
 
 
 async def test_formatting_a_policy_with_syntax_errors_gives_nothing(client, tmp_path):
