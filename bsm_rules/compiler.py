@@ -414,7 +414,7 @@ class _ExpressionCompiler:
             a, b = left(view), right(view)
             if a is None or b is None:
                 return None
-            wanted = _fold(b).strip()
+            wanted = normalize(str(b)).text.casefold().strip()
             if isinstance(a, Text):
                 found = []
                 for segment in a.segments:
@@ -426,7 +426,7 @@ class _ExpressionCompiler:
                         start = lead if at_start else lead + len(stripped) - length
                         found.append(segment.locate(start, start + length))
                 return tuple(found)
-            text = _fold(a).strip()
+            text = normalize(str(a)).text.casefold().strip()
             return text.startswith(wanted) if at_start else text.endswith(wanted)
         return affix
 

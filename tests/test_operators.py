@@ -45,6 +45,11 @@ rule names-the-order info {
   forbid body contains order_id
 }
 
+rule relay-address info {
+  message "{recipient.address}"
+  forbid recipient.address ends with "＠marketplace.amazon.com" and subject starts with "ＲＥ:"
+}
+
 rule equals info {
   message "{match}"
   forbid order_id == "ABC-1"
@@ -98,3 +103,11 @@ def test_equality_is_case_insensitive_and_unknown_for_an_absent_field():
 def test_phrases_are_normalised_like_the_text(message, rule, excerpt):
     (violation,) = [v for v in POLICY.evaluate(message).violations if v.rule == rule]
     assert violation.excerpt == excerpt
+
+
+def test_starts_and_ends_with_compare_normalised_text():
+    message = {"recipient": {"address": "x@Marketplace.Amazon.com"}, "subject": "re: kettle"}
+    (violation,) = [v for v in POLICY.evaluate(message).violations if v.rule == "relay-address"]
+    assert (violation.field, violation.excerpt) == ("subject", "re:")
+    message = {"recipient": {"address": "x@marketplace.amazon.com.example"}, "subject": "re: kettle"}
+    assert "relay-address" not in POLICY.evaluate(message).fired
