@@ -49,7 +49,7 @@ def boundary_corpus(policy, label: str) -> list[CorpusMessage]:
     from .properties import CannotDerive, _drafts, _with_context, rule_plans
 
     quick = settings(database=None, derandomize=True, max_examples=20, deadline=None,
-                     phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
+                     phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     corpus = []
     for rule_id in policy.rule_ids:
         try:
