@@ -185,19 +185,30 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
             )
         if char == "/":
             return _unclosed_regex(source, offset)
-        expected = _describe_expected(set(error.allowed or ()))
+        expected = _describe_expected(_accepted(error, error.allowed))
         look_alike = _look_alike(source, offset)
         if look_alike:
             return look_alike
         message = f"unexpected character '{char}'"
         span = Span(source, offset, offset + 1)
         fixes: tuple[Fix, ...] = ()
-        if char in "\u00a0\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        notes: tuple[str, ...] = ()
+        if char in "&|":
+            word = "and" if char == "&" else "or"
+            span = Span(source, offset, offset + (2 if text[offset : offset + 2] == char * 2 else 1))
+            fixes = (Fix(f"write `{word}`", span, word),)
+        elif char == "'":
+            notes = ("note: strings are written in double quotes",)
+            close = text.find("'", offset + 1, (text.find("\n", offset) + 1 or len(text) + 1) - 1)
+            if close != -1:
+                quoted = Span(source, offset, close + 1)
+                fixes = (Fix("use double quotes", quoted, '"' + text[offset + 1 : close].replace('"', '\\"') + '"'),)
+        elif char in "\u00a0\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
             message = f"invisible character U+{ord(char):04X} in the policy"
             fixes = (Fix("remove the character", span, " " if char == "\u00a0" else ""),)
         return Diagnostic(
             "BSM102", Severity.ERROR, message + (f"; expected {expected}" if expected else ""),
-            span, label="not allowed here", fixes=fixes,
+            span, label="not allowed here", notes=notes, fixes=fixes,
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
@@ -205,10 +216,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         return _unclosed_regex(source, token.start_pos)
     if token.type != "$END" and (look_alike := _look_alike(source, token.start_pos)):
         return look_alike
-    try:
-        expected_names = set(error.interactive_parser.accepts())
-    except Exception:  # accepts() replays the parser; fall back to the table's view
-        expected_names = set(error.expected or ())
+    expected_names = _accepted(error, error.expected)
     expected = _describe_expected(expected_names)
     if token.type == "$END":
         offset = len(text.rstrip())
@@ -233,7 +241,31 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
     suggestion = _keyword_suggestion(token, expected_names)
     if suggestion:
         fixes = (Fix(f"did you mean `{suggestion}`?", span, suggestion),)
+    elif token.value == "=" and "COMPARE" in expected_names:
+        fixes = (Fix("compare with '=='", span, "=="),)
+    elif expected_names == {"LBRACE"} and (end := _end_of_last_token(error)) is not None:
+        fixes = (Fix("insert '{'", Span(source, end, end), " {"),)
     return Diagnostic("BSM101", Severity.ERROR, message, span, label="unexpected here", fixes=fixes)
+
+
+def _end_of_last_token(error: UnexpectedInput) -> int | None:
+    """Where the last token the parser took ends."""
+    parser = getattr(error, "interactive_parser", None)
+    stack = parser.parser_state.value_stack if parser is not None else []
+    if not stack:
+        return None
+    last = stack[-1]
+    if isinstance(last, Token):
+        return last.end_pos
+    return None if last.meta.empty else last.meta.end_pos
+
+
+def _accepted(error: UnexpectedInput, fallback) -> set[str]:
+    """The terminals the parser would have accepted where it failed."""
+    try:
+        return set(error.interactive_parser.accepts())
+    except Exception:  # accepts() replays the parser; fall back to the table's (larger) view
+        return set(fallback or ())
 
 
 def _look_alike(source: SourceFile, offset: int) -> Diagnostic | None:
@@ -268,6 +300,9 @@ def _unclosed_bracket(text: str, token: Token) -> int | None:
     the file) while still inside it; None when the error is something else."""
     if token.type == "$END":
         return _open_bracket_before(text, len(text))
+    if token.value in _CLOSERS.values():  # `any(… }`: the innermost bracket is another one
+        opened = _open_bracket_before(text, token.start_pos)
+        return opened if opened is not None and _CLOSERS[text[opened]] != token.value else None
     line_start = text.rfind("\n", 0, token.start_pos) + 1
     if text[line_start : token.start_pos].strip():
         return None

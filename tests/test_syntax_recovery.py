@@ -133,3 +133,27 @@ def test_look_alike_letter_in_a_keyword_or_name_is_named_and_fixed():
     assert [(d.code, d.span.text) for d in diagnostics] == [("BSM102", "\u0430"), ("BSM102", "\u043e")]
     assert diagnostics[0].message == "'\u0430' (U+0430 CYRILLIC SMALL LETTER A) only looks like the Latin 'a'"
     assert [d.fixes[0].replacement for d in diagnostics] == ["a", "o"]
+
+
+def _apply(text: str, fix) -> str:
+    return text[: fix.span.start] + fix.replacement + text[fix.span.end:]
+
+
+@pytest.mark.parametrize("broken", [
+    'rule a error\n  forbid body contains "x"\n}\n',
+    'rule a error {\n  when category = "c"\n  forbid body contains "x"\n}\n',
+    "rule a error {\n  message 'hi'\n  forbid body contains \"x\"\n}\n",
+    'rule a error {\n  forbid body contains "x" && subject contains "y"\n}\n',
+    'rule a error {\n  forbid body contains "x" || subject contains "y"\n}\n',
+    'rule a error {\n  forbid any(a in attachments: a.size > 1 MB\n}\n',
+    'rule a error {\n  forbid body contains "x"\n',
+    'rule a error {\n  message "never closed\n  forbid body contains "x"\n}\n',
+    'ruel a error {\n  forbid body contains "x"\n}\n',
+    'rule a error {\n  forbid b\u043edy contains "x"\n}\n',
+    'rule a error {\n  forbid body contains\u00a0"x"\n}\n',
+])
+def test_the_offered_fix_repairs_the_syntax(broken):
+    _, [diagnostic] = syntax(broken)
+    [fix] = diagnostic.fixes
+    repaired = _apply(broken, fix)
+    assert syntax(repaired)[1] == [], repaired
