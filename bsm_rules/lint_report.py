@@ -117,7 +117,7 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict:
                     "id": code,
                     "name": code,
                     "shortDescription": {"text": CODES.get(code, code)},
-                    "helpUri": docs_url(code),
+                    "help": {"text": f"{code}: {CODES.get(code, code)}. Explained with examples in {docs_url(code)}."},
                 } for code in codes],
             }},
             "columnKind": "unicodeCodePoints",

@@ -104,6 +104,7 @@ def test_sarif_output_validates_against_the_schema(tree):
     [run] = log["runs"]
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert rules == ["BSM201", "BSM208", "BSM501"]
+    assert run["tool"]["driver"]["rules"][0]["help"]["text"].endswith("docs/diagnostics/BSM201.md.")
     for result in run["results"]:
         assert rules[result["ruleIndex"]] == result["ruleId"]
     by_code = {result["ruleId"]: result for result in run["results"]}
