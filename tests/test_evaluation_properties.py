@@ -13,7 +13,8 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from bsm_rules import MessageError, PolicyError, Verdict, load_policy, parse
-from bsm_rules.extractors import is_amazon_domain
+from bsm_rules.extractors import find_emails, find_links, is_amazon_domain
+from bsm_rules.normalize import normalize
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
@@ -103,7 +104,14 @@ def assert_consistent(message: dict, verdict: Verdict) -> None:
 
 @given(messages())
 def test_any_valid_message_evaluates(message):
-    assert_consistent(message, AMAZON.evaluate(message, now=NOW))
+    verdict = AMAZON.evaluate(message, now=NOW)
+    assert_consistent(message, verdict)
+    for violation in verdict.violations:
+        # The reported place, normalised again, holds what the rule found there.
+        if violation.field in ("subject", "body") and violation.rule == "no-email-address":
+            assert find_emails(normalize(violation.excerpt).text), violation
+        if violation.field in ("subject", "body") and violation.rule == "no-external-links":
+            assert find_links(normalize(violation.excerpt).text), violation
 
 
 @given(messages(SP_API), st.one_of(st.none(), optional_fields(avg_daily_orders=st.floats(0, 1e6),
