@@ -46,9 +46,15 @@ def codes_produced(language: str, body: str, directory: Path, monkeypatch) -> se
 
 
 def test_every_code_has_a_page_and_every_page_a_code():
-    pages = {path.stem for path in DOCS.glob("*.md")}
+    pages = {path.stem for path in DOCS.glob("*.md")} - {"README"}
     assert sorted(set(CODES) - pages) == [], "codes without a page"
     assert sorted(pages - set(CODES)) == [], "pages without a code"
+
+
+def test_the_index_lists_every_code_with_its_title():
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^- \[(BSM\d{3})\]\(\1\.md\): (.+)$", index, re.MULTILINE)
+    assert listed == list(CODES.items())
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
