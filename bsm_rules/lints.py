@@ -205,22 +205,40 @@ def _scripts(word: str) -> set[str]:
     return scripts
 
 
+def _lines(text: str):
+    start = 0
+    for line in text.split("\n"):
+        yield start, line
+        start += len(line) + 1
+
+
+def _hazard(code: str, what: str, source, line_start: int, line: str, indexes: list[int], **extra) -> Diagnostic:
+    """One finding for the characters at `indexes` of a line, with one fix removing them all."""
+    first, last = indexes[0], indexes[-1] + 1
+    names = ", ".join(dict.fromkeys(f"U+{ord(line[i]):04X} {unicodedata.name(line[i], '')}".rstrip() for i in indexes))
+    plural = "s" if len(indexes) > 1 else ""
+    span = Span(source, line_start + first, line_start + last)
+    kept = "".join(char for i, char in enumerate(line[first:last], first) if i not in indexes)
+    return _warning(code, f"{what}{plural} in the policy: {names}", span,
+                    fixes=(Fix(f"remove the character{plural}", span, kept),), **extra)
+
+
 def _source_hazards(units) -> list[Diagnostic]:
     found = []
     for unit in units:
         source = unit.ast.span.source
-        for offset, char in enumerate(source.text):
-            if char in _BIDI:
-                found.append(_warning(
-                    "BSM508", f"bidirectional control character U+{ord(char):04X} in the policy",
-                    Span(source, offset, offset + 1), label="reorders how the text is displayed",
-                    notes=("note: it can make the text read differently from what runs; remove it",),
-                    fixes=(Fix("remove the character", Span(source, offset, offset + 1), ""),)))
-            elif char in _INVISIBLE and not (offset == 0 and char == "\ufeff"):
-                found.append(_warning(
-                    "BSM509", f"invisible character U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})",
-                    Span(source, offset, offset + 1), label="invisible",
-                    fixes=(Fix("remove the character", Span(source, offset, offset + 1), ""),)))
+        for line_start, line in _lines(source.text):
+            bidi = [i for i, char in enumerate(line) if char in _BIDI]
+            invisible = [i for i, char in enumerate(line)
+                         if char in _INVISIBLE and not (line_start + i == 0 and char == "\ufeff")]  # a leading BOM is fine
+            if bidi:
+                found.append(_hazard(
+                    "BSM508", "bidirectional control character", source, line_start, line, bidi,
+                    label="reorders how the text is displayed",
+                    notes=("note: it can make the text read differently from what runs; remove it",)))
+            if invisible:
+                found.append(_hazard("BSM509", "invisible character", source, line_start, line, invisible,
+                                     label="invisible"))
         for node in ast.walk(unit.ast):
             if isinstance(node, ast.StringLit):
                 for match in re.finditer(r"\w+", node.value):

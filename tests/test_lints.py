@@ -161,13 +161,16 @@ def test_leading_byte_order_mark_is_not_an_invisible_character():
     assert "BSM509" not in codes('\ufeffpolicy "x"\n')
 
 
-def test_bidi_and_invisible_characters_have_a_removal_fix():
+def test_hazardous_characters_of_a_line_are_one_finding_with_one_removal_fix():
     text = 'policy "x"  # \u202eevil\u202c\nlist l = ["re\u200bfund"]\nrule r error {\n  message "m"\n  forbid body contains l\n}\n'
     found = [d for d in diagnostics(text) if d.code in ("BSM508", "BSM509")]
-    assert len(found) == 3
-    for diagnostic in found:
+    assert [(d.code, d.span.line) for d in found] == [("BSM508", 1), ("BSM509", 2)]
+    repaired = text
+    for diagnostic in reversed(found):
         [fix] = diagnostic.fixes
-        assert fix.replacement == "" and fix.span.end - fix.span.start == 1
+        repaired = repaired[: fix.span.start] + fix.replacement + repaired[fix.span.end:]
+    assert repaired == 'policy "x"  # evil\nlist l = ["refund"]\nrule r error {\n  message "m"\n  forbid body contains l\n}\n'
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING" in found[0].message
 
 
 def test_definitions_hiding_names():
