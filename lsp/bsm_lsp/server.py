@@ -186,20 +186,11 @@ def did_change_configuration(params: types.DidChangeConfigurationParams) -> None
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-@guarded
-def did_open(params: types.DidOpenTextDocumentParams) -> None:
-    server.document_changed(params.text_document.uri)
-
-
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-@guarded
-def did_change(params: types.DidChangeTextDocumentParams) -> None:
-    server.document_changed(params.text_document.uri)
-
-
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 @guarded
-def did_save(params: types.DidSaveTextDocumentParams) -> None:
+def did_open_change_or_save(params) -> None:
+    """pygls has updated the document (after open or change): check it again, and what includes it."""
     server.document_changed(params.text_document.uri)
 
 

@@ -46,9 +46,11 @@ def _group_alive(pgid: int) -> bool:
         return False
 
 
-def test_neovim_receives_the_diagnostics(tmp_path):
+def _run_neovim(tmp_path: Path, text: str) -> tuple[subprocess.Popen, dict]:
+    """Open `text` as a policy in headless Neovim with the bsm server; Neovim writes the
+    diagnostics it received and quits. Returns the finished process and what it wrote."""
     policy = tmp_path / "shop.bsm"
-    policy.write_text(BROKEN, encoding="utf-8")
+    policy.write_text(text, encoding="utf-8")
     out = tmp_path / "diagnostics.json"
     env = dict(os.environ)
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
@@ -60,11 +62,17 @@ def test_neovim_receives_the_diagnostics(tmp_path):
         cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True)
     try:
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
         _stop_group(process)
+        raise
     assert process.returncode == 0, stderr.decode(errors="replace")
-    result = json.loads(out.read_text(encoding="utf-8"))
+    return process, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_neovim_receives_the_diagnostics(tmp_path):
+    process, result = _run_neovim(tmp_path, BROKEN)
+    _stop_group(process)
     assert result["answered"] is True
     assert result["diagnostics"] == [{
         "line": 5, "col": 22, "end_line": 5, "end_col": 27, "severity": 1, "source": "bsm",
@@ -73,19 +81,8 @@ def test_neovim_receives_the_diagnostics(tmp_path):
 
 
 def test_the_server_stops_with_neovim(tmp_path):
-    policy = tmp_path / "shop.bsm"
-    policy.write_text(BROKEN.replace("matches linkz", "contains \"x\""), encoding="utf-8")
-    env = dict(os.environ, BSM_LSP_CMD=json.dumps([sys.executable, "-m", "bsm_rules.cli", "lsp"]),
-               BSM_DIAGNOSTICS_OUT=str(tmp_path / "diagnostics.json"),
-               XDG_STATE_HOME=str(tmp_path / "state"), XDG_CACHE_HOME=str(tmp_path / "cache"),
-               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
-    process = subprocess.Popen(
-        [_nvim(), "--headless", "-i", "NONE", "-n", "-u", str(INIT), str(policy), "+lua dump_diagnostics_and_quit()"],
-        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    process, result = _run_neovim(tmp_path, BROKEN.replace("matches linkz", 'contains "x"'))
     try:
-        process.wait(timeout=60)
-        result = json.loads((tmp_path / "diagnostics.json").read_text(encoding="utf-8"))
         assert result == {"answered": True, "diagnostics": []}
         deadline = time.monotonic() + 10
         while _group_alive(process.pid) and time.monotonic() < deadline:

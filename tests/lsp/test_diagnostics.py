@@ -116,17 +116,26 @@ async def test_errors_in_an_included_file_show_at_the_include(client, tmp_path):
     assert diagnostics[0].related_information[0].location.uri == (tmp_path / "common.bsm").as_uri()
 
 
+def set_debounce(client, milliseconds: int) -> None:
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"bsm": {"debounceMs": milliseconds}}))
+
+
 async def test_rapid_edits_publish_only_the_newest_version(client, tmp_path):
     uri = open_document(client, tmp_path / "shop.bsm", BROKEN)
     await wait_for_diagnostics(client, uri, version=1)
     mark = len(client.published)
-    for version in range(2, 22):
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(
-                text=BROKEN.replace("linkz", f"name{version}"))],
-        ))
-    diagnostics = await wait_for_diagnostics(client, uri, version=21, after=mark)
+    set_debounce(client, 300)  # a burst of typing: every edit lands within the quiet period
+    try:
+        for version in range(2, 22):
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(
+                    text=BROKEN.replace("linkz", f"name{version}"))],
+            ))
+        diagnostics = await wait_for_diagnostics(client, uri, version=21, after=mark)
+    finally:
+        set_debounce(client, 10)
     assert [d.message for d in diagnostics] == ["unknown name `name21`"]
     await asyncio.sleep(0.3)  # anything still in flight would arrive now
     later = [p for p in client.published[mark:] if p.uri == uri]
@@ -140,3 +149,21 @@ async def test_closing_a_document_clears_its_diagnostics(client, tmp_path):
     client.text_document_did_close(types.DidCloseTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert await wait_for_diagnostics(client, uri, after=mark) == []
+
+
+async def test_a_result_overtaken_by_a_newer_edit_is_not_published(client, tmp_path):
+    block = 'rule r-{0} warning {{\n  message "m"\n  forbid text contains "offer {0}" and subject matches /x{0}/\n}}\n\n'
+    text = "".join(block.format(index) for index in range(1200))  # long enough to take a while to check
+    uri = open_document(client, tmp_path / "long.bsm", text)
+    await wait_for_diagnostics(client, uri, version=1, timeout=60)
+    mark = len(client.published)
+    set_debounce(client, 0)
+    try:
+        change_document(client, uri, 2, (0, 0), (0, 0), "rule broken")
+        await asyncio.sleep(0.05)  # the check of version 2 is under way
+        change_document(client, uri, 3, (0, 0), (0, 11), "")
+        assert await wait_for_diagnostics(client, uri, version=3, after=mark, timeout=60) == []
+        await asyncio.sleep(0.3)
+    finally:
+        set_debounce(client, 10)
+    assert [p.version for p in client.published[mark:] if p.uri == uri] == [3]
