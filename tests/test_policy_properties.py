@@ -182,3 +182,11 @@ def test_planted_unknown_name_gets_exactly_that_diagnostic(policy, kind, name, r
     new = [d for d in check_source(SourceFile("<generated>", text)).diagnostics if (d.code, d.message) not in before]
     assert [(d.code, d.span.text) for d in new] == [(code, covered)]
     assert new[0].span.start == text.index(covered)
+
+
+@given(st.text(max_size=200) | st.text(alphabet=st.sampled_from('rule error{}()[]"/#@=,.:x1 \n\tand'), max_size=200))
+def test_arbitrary_text_never_crashes_the_parser_or_checker(text):
+    checked = check_source(SourceFile("<text>", text))
+    for diagnostic in checked.diagnostics:
+        assert 0 <= diagnostic.span.start <= diagnostic.span.end <= len(text)
+        assert diagnostic.code in CODES
