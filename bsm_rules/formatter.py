@@ -167,9 +167,13 @@ class _Printer:
 
     def annotations(self, statement) -> None:
         """Annotation lines, each keeping the comment at its end."""
-        for annotation, line in zip(getattr(statement, "annotations", ()), _annotations(getattr(statement, "annotations", ()))):
+        annotations = getattr(statement, "annotations", ())
+        for annotation, line in zip(annotations, _annotations(annotations)):
             self.leading(annotation.span.start, "")
             self.emit([line], annotation.span)
+        named = getattr(statement, "id", None) or getattr(statement, "name", None)
+        if annotations and named is not None:
+            self.leading(named.span.start, "")  # comments between the annotations and the keyword
 
     def open_block(self, line: str, after: int, span: Span, indent: str = "") -> None:
         """`line` ending in `{`, keeping a comment written after the `{` of the source."""

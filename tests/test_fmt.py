@@ -51,6 +51,11 @@ def test_trailing_comments_stay_on_their_line():
     assert output == 'rule r error {  # opens\n  message "m"  # msg\n  forbid body contains "x"\n}  # closes\n'
 
 
+def test_comment_between_annotations_and_keyword_stays_there():
+    text = '@doc("x")\n# why\nrule r error {\n  forbid body contains "x"\n}\n'
+    assert formatted(text) == text
+
+
 def test_long_conditions_break_before_top_level_operators():
     condition = " or ".join(f'body contains "phrase number {n}"' for n in range(5))
     output = formatted(f"rule r error {{\n  forbid {condition}\n}}\n")
