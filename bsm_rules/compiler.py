@@ -129,6 +129,19 @@ class _PatternSet:
         compiled.Compile()
         self.set = compiled
 
+    def present_in_text(self, view: MessageView) -> frozenset[int] | None:
+        """Indexes of the patterns that match somewhere in the message's text (None: unknown)."""
+        found = view.cache.get(self)
+        if found is None and self.set is not None:
+            found = frozenset()
+            for segment in FIELD_GETTERS["text"](view).segments:
+                matching = self.matching(segment)
+                if matching is None:
+                    return None
+                found |= matching
+            view.cache[self] = found
+        return found
+
     def matching(self, segment) -> frozenset[int] | None:
         """Indexes of the patterns that match somewhere in the segment (None: no set)."""
         found = segment.cache.get(self)
@@ -162,6 +175,9 @@ def _search_text(text: Text, regex, position: str | None,
             ):
                 found.append(segment.locate(match.start(), match.end()))
     return tuple(found)
+
+
+_TEXT_FIELDS = frozenset({"subject", "body", "html", "text"})
 
 
 class _ExpressionCompiler:
@@ -211,6 +227,28 @@ class _ExpressionCompiler:
             if all(known for known, _ in items):
                 return True, [value for _, value in items]
         return False, None
+
+    def required_patterns(self, expr) -> frozenset[int] | None:
+        """Pattern-set indexes of which at least one must match somewhere in the message's text
+        for the condition to be true; None when it can be true without any."""
+        if isinstance(expr, ast.Logical):
+            left, right = self.required_patterns(expr.left), self.required_patterns(expr.right)
+            if expr.op == "or":
+                return None if left is None or right is None else left | right
+            return left if left is not None else right
+        if isinstance(expr, ast.MatchesOp):
+            subject, known, value = expr.subject, *self.constant(expr.pattern)
+            regex = value.regex if isinstance(value, WordList) else value
+        elif isinstance(expr, ast.TextOp) and expr.op == "contains":
+            subject, known, value = expr.left, *self.constant(expr.right)
+            regex = _contains_regex(value) if known else None
+        else:
+            return None
+        kind = self.checked.symbols.get(id(subject), ("unknown", None))[0]
+        if not known or not isinstance(subject, ast.Name) or kind != "field" or subject.name not in _TEXT_FIELDS:
+            return None
+        index = self.prefilter.index(regex)
+        return None if index is None else frozenset((index,))
 
     def expr(self, expr) -> Fn:
         known, value = self.constant(expr)
@@ -401,8 +439,7 @@ class _ExpressionCompiler:
         if expr.op == "contains":
             known, value = self.constant(expr.right)
             if known:
-                regex = value.regex if isinstance(value, WordList) else _phrase_regex(
-                    value if isinstance(value, list) else [value])
+                regex = _contains_regex(value)
                 index = self.prefilter.index(regex)
                 return lambda view: self.contains(left(view), regex, index)
             right = self.expr(expr.right)
@@ -532,6 +569,13 @@ def _folded_affix_length(text: str, wanted: str, at_start: bool) -> int | None:
     return None
 
 
+def _contains_regex(value: Any):
+    """The regex of `contains` with a constant right side (a word list, phrases or a phrase)."""
+    if isinstance(value, WordList):
+        return value.regex
+    return _phrase_regex(value if isinstance(value, list) else [value])
+
+
 def _dynamic_phrases(value: Any):
     if value is None:
         return None
@@ -572,8 +616,15 @@ class _CompiledRule:
     severity_cases: tuple[tuple[str, Fn], ...]
     notes: tuple[tuple[Callable, Fn], ...]
     message: Callable[[MessageView, Location | None], str]
+    # The rule cannot fire when, for one of these, none of its patterns matches the message's text.
+    needs: tuple[frozenset[int], ...] = ()
+    patterns_present: Fn | None = None
 
     def run(self, view: MessageView, out: list[Violation]) -> None:
+        if self.needs:
+            present = self.patterns_present(view)
+            if present is not None and any(need.isdisjoint(present) for need in self.needs):
+                return
         for guard in self.guards:
             if truth(guard(view)) is not True:
                 return
@@ -648,20 +699,30 @@ class CompiledPolicy:
 def _compile_rule(compiler: _ExpressionCompiler, rule: CheckedRule) -> _CompiledRule:
     definition = rule.definition
     guards, conditions, severity_cases, notes = [], [], [], []
+    needs: list[frozenset[int]] = []
+    forbid_needs: list[frozenset[int] | None] = []
     for clause in definition.clauses:
         if isinstance(clause, ast.WhenClause):
             guards.append(compiler.condition(clause.condition))
+            need = compiler.required_patterns(clause.condition)
+            if need is not None:
+                needs.append(need)
         elif isinstance(clause, ast.RequireClause):
             conditions.append(("require", compiler.condition(clause.condition)))
+            forbid_needs.append(None)  # a requirement fires when its patterns do not match
         elif isinstance(clause, ast.ForbidClause):
             conditions.append(("forbid", compiler.condition(clause.condition)))
+            forbid_needs.append(compiler.required_patterns(clause.condition))
         elif isinstance(clause, ast.SeverityClause):
             severity_cases.append((clause.severity.name, compiler.condition(clause.condition)))
         elif isinstance(clause, ast.NoteClause):
             notes.append((compiler.template(clause.template, ""), compiler.condition(clause.condition)))
+    if forbid_needs and all(need is not None for need in forbid_needs):
+        needs.append(frozenset().union(*forbid_needs))
     return _CompiledRule(
         rule.id, rule.severity, tuple(guards), tuple(conditions), tuple(severity_cases), tuple(notes),
         compiler.template(rule.message, f"rule {rule.id} is broken"),
+        tuple(needs), compiler.prefilter.present_in_text if needs else None,
     )
 
 
