@@ -163,9 +163,8 @@ def _settings_from(options) -> None:
     section = options.get("bsm", options)
     if not isinstance(section, dict):
         return
-    samples = section.get("samples")
-    if isinstance(samples, str) or samples is None:
-        server.samples_glob = samples or server.samples_glob
+    if "samples" in section and (section["samples"] is None or isinstance(section["samples"], str)):
+        server.samples_glob = section["samples"] or None
     debounce = section.get("debounceMs", section.get("debounce_ms"))
     if isinstance(debounce, (int, float)) and 0 <= debounce <= 5000:
         server.debounce_seconds = debounce / 1000
@@ -183,6 +182,9 @@ def initialize(params: types.InitializeParams) -> None:
 @guarded
 def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
     _settings_from(params.settings)
+    workspace = server.client_capabilities.workspace
+    if workspace and workspace.code_lens and workspace.code_lens.refresh_support:
+        server.workspace_code_lens_refresh(None)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)

@@ -14,7 +14,8 @@ SERVER_COMMAND = [sys.executable, "-c", "import sys; from bsm_rules.cli import m
 
 
 def record_diagnostics(client: LanguageClient) -> None:
-    """Keep every publishDiagnostics notification in `client.published`, in arrival order."""
+    """Keep every publishDiagnostics notification in `client.published`, in arrival order, and
+    count the server's code lens refresh requests in `client.code_lens_refreshes`."""
     client.published = []
     features = client.protocol.fm.features
     original = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
@@ -24,6 +25,11 @@ def record_diagnostics(client: LanguageClient) -> None:
         return original(params)
 
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = recording
+    client.code_lens_refreshes = 0
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        client.code_lens_refreshes += 1
 
 
 async def start(lsp_client: LanguageClient, root, options: dict | None = None):

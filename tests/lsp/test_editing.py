@@ -175,3 +175,22 @@ async def test_folding_ranges_cover_statements_and_comment_blocks(client, tmp_pa
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert [(r.start_line, r.end_line, r.kind) for r in ranges] == [
         (4, 8, types.FoldingRangeKind.Region), (0, 1, types.FoldingRangeKind.Comment)]
+
+
+async def test_code_lens_follows_the_samples_setting(client, tmp_path):
+    uri = open_document(client, tmp_path / "setting.bsm", 'policy "p"\nrule r error {\n  forbid text contains "gift"\n}\n')
+    refreshes = client.code_lens_refreshes
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"bsm": {"samples": "nothing/*.jsonl"}}))
+    try:
+        lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert lenses[0].command.title == "no sample messages: set bsm.samples to a glob of JSON / JSONL files"
+        assert client.code_lens_refreshes > refreshes
+    finally:
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"bsm": {"samples": "samples/*.jsonl"}}))
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert [lens.command.title for lens in lenses] == [
+        "3 samples: 2 allow, 0 warn, 1 block, 0 invalid", "1 of 3 samples flagged · evaluate on samples"]
