@@ -87,6 +87,7 @@ def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
     reports: list[_FileReport] = []
     coverage_entries = []
     now = getattr(args, "now_value", None)
+    probed: set = set()
     for path in files:
         report = _FileReport(str(path))
         reports.append(report)
@@ -113,8 +114,16 @@ def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
         if args.properties:
             from .properties import run_properties
 
-            report.properties = run_properties(policy, seed=args.seed, max_examples=args.max_examples,
-                                               database=args.database)
+            # A rule tested through several files (a policy and its .test.bsm) is probed once per
+            # vocabulary of categories.
+            vocabulary = tuple(sorted((name, tuple(i.name for i in (*c.reasons, *c.aliases)))
+                                      for name, c in checked.categories.items()))
+            fresh = [rule.id for rule in checked.rules if not rule.disabled
+                     and (_rule_key(checked, rule), vocabulary) not in probed]
+            probed.update((_rule_key(checked, rule), vocabulary) for rule in checked.rules)
+            if fresh:
+                report.properties = run_properties(policy, seed=args.seed, max_examples=args.max_examples,
+                                                   database=args.database, rules=fresh)
     failed = sum(1 for r in reports for x in r.results if not x.passed)
     failed += sum(1 for r in reports for p in r.properties if not p.passed)
     if failed and status == EXIT_OK:
