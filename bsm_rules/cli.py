@@ -190,7 +190,10 @@ def _cmd_lsp(args, out: TextIO, err: TextIO) -> int:
 def _cmd_test(args, out: TextIO, err: TextIO) -> int:
     from .test_report import run_test_command
 
-    args.now_value = parse_timestamp(args.now, "--now") if args.now else None
+    try:
+        args.now_value = parse_timestamp(args.now, "--now") if args.now else None
+    except MessageError as error:
+        raise _UsageError(str(error)) from None
     if args.min_coverage is not None and not 0 <= args.min_coverage <= 100:
         raise _UsageError("--min-coverage must be between 0 and 100")
     if args.max_examples < 1:

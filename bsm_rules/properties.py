@@ -368,7 +368,7 @@ class _Planner:
         if not want:
             return [[]]
         if expr.kind != "any":
-            raise CannotDerive("`all(…)` conditions")
+            raise CannotDerive("cannot derive messages for `all(…)` conditions")
         source = expr.source
         if isinstance(source, ast.Call) and source.function.name in _SAMPLE_FINDINGS:
             return self.plan_Call(source, True)

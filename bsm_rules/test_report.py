@@ -218,7 +218,9 @@ def _junit_report(reports) -> str:
                 failure.text = _failure_text(result)
         for prop in report.properties:
             testcase = ElementTree.SubElement(suite, "testcase", classname=f"{report.path} properties", name=prop.name)
-            if not prop.passed:
+            if prop.skipped:
+                ElementTree.SubElement(testcase, "skipped", message=prop.skipped)
+            elif not prop.passed:
                 failure = ElementTree.SubElement(testcase, "failure", message=prop.summary)
                 failure.text = prop.details()
     ElementTree.indent(suites)
@@ -246,6 +248,9 @@ def _text_report(reports, coverage, percent, min_coverage, out: TextIO, color: b
             for line in _failure_text(result).splitlines():
                 print("      " + line, file=out)
         for prop in report.properties:
+            if prop.skipped:
+                print(f"  {paint('SKIP', '33')} property {prop.name}: {prop.skipped}", file=out)
+                continue
             if prop.passed:
                 print(f"  {paint('PASS', '32')} property {prop.name}", file=out)
                 continue
@@ -258,7 +263,9 @@ def _text_report(reports, coverage, percent, min_coverage, out: TextIO, color: b
     summary = f"{len(results)} example(s): {len(results) - failed} passed, {failed} failed"
     if properties:
         failed_properties = sum(1 for p in properties if not p.passed)
-        summary += f"; {len(properties)} properties: {len(properties) - failed_properties} passed, {failed_properties} failed"
+        skipped = sum(1 for p in properties if p.skipped)
+        summary += (f"; {len(properties)} properties: {len(properties) - failed_properties - skipped} passed, "
+                    f"{failed_properties} failed" + (f", {skipped} skipped" if skipped else ""))
     if coverage is not None:
         print("coverage (fires / stays silent):", file=out)
         for entry in coverage:

@@ -155,3 +155,22 @@ def test_a_missing_path_is_a_usage_error(tmp_path):
 def test_bad_options_are_usage_errors():
     assert run("--min-coverage", "120", str(POLICIES))[0] == EXIT_INVALID
     assert run("--max-examples", "0", str(POLICIES))[0] == EXIT_INVALID
+
+
+def test_now_sets_the_time_of_messages_without_sent_at(tmp_path):
+    (tmp_path / "reply.test.bsm").write_text('''include "bundled:amazon"
+
+example "a reply an hour after the buyer wrote" {
+  message {
+    contact_reason: "reply",
+    subject: "Re: the jacket size",
+    body: "The jacket is true to size.",
+    in_reply_to: { received_at: "2026-11-20T09:00:00Z" },
+  }
+  not fires late-response
+}
+''', encoding="utf-8")
+    assert run("--now", "2026-11-20T10:00:00Z", str(tmp_path))[0] == EXIT_OK
+    status, out, _ = run("--now", "2026-11-22T10:00:00Z", str(tmp_path))
+    assert status == EXIT_BLOCKED and "expected late-response not to fire, it fired" in out
+    assert run("--now", "yesterday", str(tmp_path))[0] == EXIT_INVALID

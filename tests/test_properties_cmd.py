@@ -115,3 +115,7 @@ def test_an_underivable_rule_is_skipped_not_failed(tmp_path):
     results = run_properties(load_policy(path), max_examples=2, database=None)
     assert [(r.passed, bool(r.skipped)) for r in results] == [(True, True)]
     assert "all(" in results[0].skipped
+    status, out = run("--properties", "--max-examples", "2", "--database", str(tmp_path / "db"), str(path))
+    assert status == EXIT_OK
+    assert "SKIP property odd: derived: cannot derive messages for `all(…)` conditions" in out
+    assert out.splitlines()[-1].endswith("1 properties: 0 passed, 0 failed, 1 skipped")
