@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
 
 from bsm_rules.policy import check_policy
 from bsm_rules.testing import evaluate, load_test_policy, messages, messages_avoiding, messages_firing
