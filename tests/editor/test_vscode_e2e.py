@@ -22,7 +22,7 @@ DRIVER_DIR = Path(__file__).resolve().parent
 DRIVER = DRIVER_DIR / "vscode_e2e.js"
 ARTIFACTS = REPO / "test-artifacts"
 SCREENSHOT = ARTIFACTS / "vscode-e2e.png"
-MISSING_SCREENSHOT = ARTIFACTS / "vscode-e2e-server-missing.png"
+SETTINGS_SCREENSHOT = ARTIFACTS / "vscode-e2e-settings.png"
 CHROMIUM = Path("/usr/bin/chromium")
 CODE_SERVER_VERSION = "4.100.3"  # the newest release for Node 20; .ci/install installs the same
 CODE_SERVER_DIR = Path(os.environ.get("BSM_CODE_SERVER_DIR") or Path(
@@ -128,6 +128,10 @@ def _scratch(root: Path) -> dict[str, Path]:
     settings = {**USER_SETTINGS, "bsm.server.command": [str(BSM), "lsp"], "bsm.samples": "samples/*.json"}
     (dirs["data"] / "User").mkdir()
     (dirs["data"] / "User" / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    # An interpreter without bsm-rules: it fails the way `python -m bsm_rules.cli` would there.
+    dirs["python-without-bsm"] = root / "python-without-bsm"
+    dirs["python-without-bsm"].write_text('#!/bin/sh\necho "$0: No module named bsm_rules" >&2\nexit 1\n')
+    dirs["python-without-bsm"].chmod(0o755)
     dirs["config"] = root / "config.yaml"
     dirs["config"].write_text("auth: none\ncert: false\n", encoding="utf-8")
     return dirs
@@ -181,12 +185,14 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     url = f"http://127.0.0.1:{port}"
     log = scratch["build"] / "code-server.log"
     ARTIFACTS.mkdir(exist_ok=True)
-    for picture in (SCREENSHOT, MISSING_SCREENSHOT):
+    for picture in (SCREENSHOT, SETTINGS_SCREENSHOT):
         picture.unlink(missing_ok=True)
     options = {"url": url, "folder": str(scratch["workspace"]), "file": "shop.bsm", "screenshot": str(SCREENSHOT),
                "probes": [KEYWORD, COMMENT, STRING, RULE_ID, PLAIN], "timeoutMs": 60000,
-               "pythonPaths": {"working": sys.executable, "missing": MISSING_PYTHON},
-               "missingScreenshot": str(MISSING_SCREENSHOT)}
+               "pythonPaths": [{"value": sys.executable, "fails": False},
+                               {"value": str(scratch["python-without-bsm"]), "fails": True},
+                               {"value": MISSING_PYTHON, "fails": True}],
+               "settingsScreenshot": str(SETTINGS_SCREENSHOT)}
     with log.open("w") as log_file:
         server = subprocess.Popen(
             _code_server(scratch) + [
@@ -214,7 +220,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         pytest.fail(f"the browser driver printed no report:\n{stderr}")
     result = json.loads(lines[-1])
     result["context"] = (f"\nreport: {json.dumps(result, indent=1)}\ndriver stderr:\n{stderr}\n"
-                         f"screenshots: {SCREENSHOT}, {MISSING_SCREENSHOT}\ncode-server log: {log}")
+                         f"screenshots: {SCREENSHOT}, {SETTINGS_SCREENSHOT}\ncode-server log: {log}")
     if driver.returncode != 0 or "error" in result:
         pytest.fail(f"the editor did not show what the tests check{result['context']}")
     return result
@@ -252,12 +258,20 @@ def test_textmate_grammar_colours_the_policy(report: dict) -> None:
     assert len(set(classes)) == len(classes) and len(set(colours)) == len(colours), report["context"]
 
 
-def test_python_path_setting_restarts_the_server_and_a_missing_one_is_reported(report: dict) -> None:
-    # Setting bsm.server.pythonPath restarts the server as `python -m bsm_rules.cli lsp`; a missing
-    # interpreter stops it with an error that names the program and the setting.
-    running = f"bsm language server: running ({sys.executable} -m bsm_rules.cli lsp)"
-    assert running in report["pythonPathStatus"], report["context"]
-    assert "bsm: error" in report["missingStatusBar"], report["context"]
+def test_python_path_setting_restarts_the_server_and_failures_are_explained(report: dict) -> None:
+    working, without_bsm, missing = report["pythonPaths"]
+    # A working interpreter: the server restarts as `python -m bsm_rules.cli lsp`.
+    assert "bsm: running" in working["statusBar"], report["context"]
+    assert f"bsm language server: running ({sys.executable} -m bsm_rules.cli lsp)" in working["statusLabels"], \
+        report["context"]
+    # An interpreter without bsm-rules: the server exits at once; the message quotes its error.
+    assert "bsm: error" in without_bsm["statusBar"], report["context"]
+    program = without_bsm["value"]
+    assert (f'Cannot start the bsm language server with "{program} -m bsm_rules.cli lsp" (from bsm.server.pythonPath):'
+            f" {program}: No module named bsm_rules. Check that bsm-rules is installed there; the output has the"
+            " details.") in without_bsm["notifications"], report["context"]
+    # A missing interpreter: nothing is started; the message names the program and the setting.
+    assert "bsm: error" in missing["statusBar"], report["context"]
     assert any(f'the program "{MISSING_PYTHON}" from bsm.server.pythonPath was not found' in text
-               for text in report["notifications"]), report["context"]
-    assert MISSING_SCREENSHOT.stat().st_size > 0
+               for text in missing["notifications"]), report["context"]
+    assert SETTINGS_SCREENSHOT.stat().st_size > 0

@@ -2,10 +2,10 @@
 // Drives code-server in headless Chromium: opens a policy, waits for the error squiggle and the code
 // lenses, opens the Problems panel, hovers the squiggle and records what the editor shows as one JSON report on
 // stdout; the pytest test makes the assertions. Then it sets bsm.server.pythonPath in the Settings
-// editor, to a working interpreter and then to a missing one, and records the server state and the
-// error the extension reports. Takes one argument, a JSON object:
+// editor to each of a list of interpreters and records the server state and the errors the
+// extension reports. Takes one argument, a JSON object:
 //   {url, folder, file, screenshot, probes: [text, ...], timeoutMs,
-//    pythonPaths: {working, missing}, missingScreenshot}
+//    pythonPaths: [{value, fails}, ...], settingsScreenshot}
 // Exits 1, after a screenshot, when the editor never shows what the report needs.
 
 const fs = require("fs");
@@ -61,8 +61,8 @@ async function main() {
   const options = JSON.parse(process.argv[2]);
   const timeout = options.timeoutMs || 60000;
   const report = {
-    steps: [], problems: [], hover: null, tokens: [], statusBar: [], squiggles: 0, codeLenses: [], statusLabels: [], pythonPathStatus: [],
-    missingStatusBar: [], notifications: [],
+    steps: [], squiggles: 0, codeLenses: [], tokens: [], problems: [], hover: null, statusBar: [], statusLabels: [],
+    pythonPaths: [],
   };
   const started = Date.now();
   const step = (name) => report.steps.push({ name, ms: Date.now() - started });
@@ -131,28 +131,37 @@ async function main() {
     step("screenshot");
 
     // Set bsm.server.pythonPath in the Settings editor (the Remote tab, since the setting is
-    // machine-overridable): first a working interpreter, then a missing one.
+    // machine-overridable) to each value in turn; after each, wait until the server is no longer
+    // starting and the status item names the value, and record the status bar and, for a value
+    // that fails, the notifications.
     await page.keyboard.press("Control+Comma");
     await page.locator(".settings-editor .search-container textarea").first().waitFor({ timeout });
     await page.keyboard.press("Control+A");
     await page.keyboard.type("bsm.server.pythonPath");
     await page.locator(".settings-editor .settings-tabs-widget .action-label", { hasText: "Remote" }).click();
     const pythonPath = page.locator('.settings-editor .setting-item-contents input[type="text"]').first();
-    const { working, missing } = options.pythonPaths;
-    const runningLabel = `running (${working} -m bsm_rules.cli lsp)`;
-    await setUntil(page, pythonPath, working, (label) => [...document.querySelectorAll(".statusbar-item [aria-label]")]
-      .some((item) => item.getAttribute("aria-label").includes(label)), runningLabel, timeout);
-    report.pythonPathStatus = await statusBarLabels(page);
-    step("python path");
-
-    await setUntil(page, pythonPath, missing, () => [...document.querySelectorAll(".statusbar-item")]
-      .some((item) => item.innerText.includes("bsm: error")), null, timeout);
-    await page.waitForSelector(".notifications-toasts .notification-list-item-message", { timeout });
-    report.notifications = await page.locator(".notifications-toasts .notification-list-item-message").allInnerTexts();
-    report.missingStatusBar = await statusBarTexts(page);
-    await page.waitForTimeout(1000); // let the notification finish sliding in
-    await page.screenshot({ path: options.missingScreenshot });
-    step("missing server");
+    for (const { value, fails } of options.pythonPaths) {
+      await setUntil(page, pythonPath, value, (value) => {
+        const texts = (selector, read) => [...document.querySelectorAll(selector)].map(read);
+        const starting = texts(".statusbar-item", (item) => item.innerText).some((text) => text.includes("bsm: starting"));
+        return !starting && texts(".statusbar-item [aria-label]", (item) => item.getAttribute("aria-label"))
+          .some((label) => label.includes(value));
+      }, value, timeout);
+      const entry = { value, statusBar: await statusBarTexts(page), statusLabels: await statusBarLabels(page) };
+      if (fails) {
+        // Toasts come and go; the notification centre keeps every message.
+        await page.locator('.statusbar-item[id="status.notifications"]').click();
+        const message = page.locator(".notifications-center .notification-list-item-message", { hasText: value });
+        await message.first().waitFor({ timeout });
+        entry.notifications = await page.locator(".notifications-center .notification-list-item-message").allInnerTexts();
+        await page.locator('.statusbar-item[id="status.notifications"]').click();
+      }
+      report.pythonPaths.push(entry);
+      step(`python path ${value}`);
+    }
+    await page.locator('.statusbar-item[id="status.notifications"]').click();
+    await page.locator(".notifications-center .notification-list-item-message").first().waitFor({ timeout });
+    await page.screenshot({ path: options.settingsScreenshot });
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } catch (error) {
     report.error = String(error && error.message ? error.message : error);

@@ -2,6 +2,7 @@
 // Starts the bsm language server for .bsm files, shows its state in the status bar and restarts it
 // on request or when the server settings change.
 
+const childProcess = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
@@ -30,6 +31,7 @@ const STATUS = {
 class SettingError extends Error {}
 
 let client;
+let clientProcess;
 let serverState;
 let statusItem;
 let outputChannel;
@@ -100,7 +102,7 @@ function serverExecutable(config, folder) {
       + " Install bsm-rules, or point bsm.server.command or bsm.server.pythonPath at an environment that"
       + " has it.");
   }
-  return { setting, command: resolved, args, options: { cwd: folder } };
+  return { setting, command: resolved, args, cwd: folder };
 }
 
 function showStatus(state, detail) {
@@ -143,20 +145,38 @@ function reportFailure(message) {
   });
 }
 
-/** The output channel for one server, remembering the last line the server wrote to stderr (the
- * client appends stderr with `append`, its own log lines with `appendLine`). */
-function serverChannel() {
-  let lastError = "";
-  const channel = Object.create(outputChannel);
-  channel.append = (text) => {
-    const lines = String(text).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-    if (lines.length > 0) {
-      lastError = lines[lines.length - 1];
+function delay(milliseconds) {
+  return new Promise((settle) => setTimeout(settle, milliseconds));
+}
+
+/** Starts and ends the server process for the client (`start` is the client's server options) and
+ * keeps what is known about it: the last line it wrote to stderr, and when it ended. */
+function serverProcess({ command, args, cwd }) {
+  const run = { child: undefined, lastError: "", ended: Promise.resolve() };
+  run.start = () => new Promise((resolve, reject) => {
+    const child = childProcess.spawn(command, args, { cwd, env: process.env });
+    run.child = child;
+    run.ended = new Promise((settle) => child.on("close", settle));
+    child.on("exit", (code, signal) => {
+      outputChannel.appendLine(`The bsm language server exited (${signal ? `signal ${signal}` : `status ${code}`}).`);
+    });
+    child.stderr.on("data", (data) => {
+      const lines = String(data).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+      if (lines.length > 0) {
+        run.lastError = lines[lines.length - 1];
+      }
+    });
+    child.on("error", reject);
+    child.on("spawn", () => resolve(child));
+  });
+  /** Waits for the process to end after the client's exit notification; kills it if it does not. */
+  run.stop = async () => {
+    await Promise.race([run.ended, delay(2000)]);
+    if (run.child && run.child.exitCode === null && run.child.signalCode === null) {
+      run.child.kill();
     }
-    outputChannel.append(text);
   };
-  channel.appendLine = (text) => outputChannel.appendLine(text);
-  return { channel, lastError: () => lastError };
+  return run;
 }
 
 /** Restarts a server that crashes after it started, up to MAX_CRASHES times in CRASH_WINDOW_MS;
@@ -164,7 +184,7 @@ function serverChannel() {
 function crashHandler(hasStarted) {
   const crashes = [];
   return {
-    error: () => ({ action: ErrorAction.Continue }),
+    error: () => ({ action: ErrorAction.Continue, handled: !hasStarted() }),
     closed: () => {
       if (!hasStarted()) {
         return { action: CloseAction.DoNotRestart, handled: true };
@@ -198,12 +218,11 @@ async function startServer() {
     }
     throw error;
   }
-  const { setting, ...serverOptions } = executable;
-  const commandLine = [serverOptions.command, ...serverOptions.args].join(" ");
+  const commandLine = [executable.command, ...executable.args].join(" ");
   outputChannel.appendLine(`Starting the bsm language server: ${commandLine}`);
   showStatus("starting", commandLine);
   let started = false;
-  const output = serverChannel();
+  const run = serverProcess(executable);
   const clientOptions = {
     documentSelector: [
       { scheme: "file", language: "bsm" },
@@ -211,11 +230,11 @@ async function startServer() {
     ],
     diagnosticCollectionName: "bsm",
     initializationOptions: serverSettings(config),
-    outputChannel: output.channel,
+    outputChannel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     errorHandler: crashHandler(() => started),
   };
-  const candidate = new LanguageClient("bsm", "bsm language server", serverOptions, clientOptions);
+  const candidate = new LanguageClient("bsm", "bsm language server", run.start, clientOptions);
   candidate.onDidChangeState(({ newState }) => {
     if (candidate !== client) {
       return;
@@ -230,6 +249,7 @@ async function startServer() {
     }
   });
   client = candidate;
+  clientProcess = run;
   let failure;
   try {
     await candidate.start();
@@ -241,23 +261,29 @@ async function startServer() {
     return;
   }
   candidate.dispose(2000).catch(() => {});
+  // The process may still be writing its error: give it a moment to end.
+  await Promise.race([run.ended, delay(1000)]);
+  run.stop();
   if (candidate === client) {
     client = undefined;
-    const reason = output.lastError() || (failure && failure.message) || "the server stopped before it answered";
-    reportFailure(`Cannot start the bsm language server with "${commandLine}" (from ${setting}):`
+    clientProcess = undefined;
+    const reason = run.lastError || (failure && failure.message) || "the server stopped before it answered";
+    reportFailure(`Cannot start the bsm language server with "${commandLine}" (from ${executable.setting}):`
       + ` ${reason.replace(/[.\s]*$/, ".")} Check that bsm-rules is installed there; the output has the details.`);
   }
 }
 
 async function stopServer() {
-  const running = client;
+  const [running, runningProcess] = [client, clientProcess];
   client = undefined;
+  clientProcess = undefined;
   if (running) {
     try {
       await running.dispose(2000);
     } catch (error) {
       outputChannel.appendLine(`Stopping the bsm language server failed: ${error && error.message ? error.message : error}`);
     }
+    await runningProcess.stop();
   }
 }
 
