@@ -481,11 +481,15 @@ class Policy:
 def walk(node):
     """Yield `node` and every AST node below it, depth first, in source order."""
     yield node
-    for field in attrs.fields(type(node)):
-        if field.name == "span" or field.name.endswith("_span"):
-            continue
-        value = getattr(node, field.name)
-        children = value if isinstance(value, tuple) else (value,)
-        for child in children:
-            if attrs.has(type(child)):
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:  # looked up once per class: walks run over every node of a policy
+        names = _CHILD_FIELDS[type(node)] = tuple(
+            f.name for f in attrs.fields(type(node)) if f.name != "span" and not f.name.endswith("_span"))
+    for name in names:
+        value = getattr(node, name)
+        for child in value if isinstance(value, tuple) else (value,):
+            if getattr(type(child), "__attrs_attrs__", None) is not None:
                 yield from walk(child)
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
