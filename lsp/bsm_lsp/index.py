@@ -90,36 +90,11 @@ def _statement_occurrences(statement, checked: CheckedPolicy) -> list[Occurrence
     elif isinstance(statement, (ast.OverrideDef, ast.DisableDef)):
         found.append(Occurrence("rule", statement.rule.name, statement.rule.span, False, statement))
     if isinstance(statement, ast.RuleDef):  # only rules hold expressions
-        for node in _names(statement.clauses):
-            symbol = checked.symbols.get(id(node))
+        for node in ast.walk(statement):
+            symbol = checked.symbols.get(id(node)) if node.__class__ is ast.Name else None
             if symbol and symbol[0] in RENAMABLE:
                 found.append(Occurrence(symbol[0], node.name, node.span, False, node))
     return found
-
-
-def _names(nodes):
-    """Every `ast.Name` below `nodes` (a fast walk: field names are looked up once per class)."""
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        kind = node.__class__
-        if kind is ast.Name:
-            yield node
-            continue
-        if kind is tuple:
-            stack.extend(node)
-            continue
-        names = _CHILD_FIELDS.get(kind)
-        if names is None:
-            if not attrs.has(kind):
-                continue
-            names = _CHILD_FIELDS[kind] = tuple(
-                f.name for f in attrs.fields(kind) if f.name != "span" and not f.name.endswith("_span"))
-        for name in names:
-            stack.append(getattr(node, name))
-
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def nodes_at(policy: ast.Policy, offset: int) -> list:
