@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from bsm_rules import ast
 from bsm_rules.formatter import format_policy, format_statements
+from bsm_rules.loader import read_source
 from bsm_rules.parser import parse_source
 from bsm_rules.source import SourceFile
 
@@ -20,6 +22,7 @@ from .convert import to_lsp, uri_of
 from .evaluation import SampleRun, evaluate_samples, sample_files
 from .hover import hover_at
 from .index import RENAMABLE, Occurrence, symbol_key
+from .positions import LineIndex
 from .server import guarded, server
 from .tokens import LEGEND, semantic_tokens
 
@@ -192,27 +195,58 @@ async def document_symbols(params: types.DocumentSymbolParams) -> list[types.Doc
     return symbols
 
 
+MAX_WORKSPACE_FILES = 500
+_DISK_PARSES: dict[str, tuple[float, ast.Policy]] = {}
+
+
+def _parse_file(path: Path) -> ast.Policy | None:
+    """The AST of a policy file on disk, reused while its modification time is unchanged."""
+    try:
+        mtime = path.stat().st_mtime
+        cached = _DISK_PARSES.get(str(path))
+        if cached is None or cached[0] != mtime:
+            cached = _DISK_PARSES[str(path)] = (mtime, parse_source(read_source(path))[0])
+        return cached[1]
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+async def _workspace_policies() -> dict[str, tuple[str, ast.Policy, LineIndex]]:
+    """Every policy of the workspace by path: open documents and what they include (as the
+    editor has them), then the `.bsm` files of the workspace folder."""
+    found: dict[str, tuple[str, ast.Policy, LineIndex]] = {}
+    for uri in list(server.workspace.text_documents):
+        analysis = await server.analysis(uri)
+        for unit in analysis.checked.units:
+            found.setdefault(unit.path, (uri_of(unit.path, analysis), unit.ast, analysis.lines(unit.path)))
+    root = server.workspace.root_path
+    files = sorted(Path(root).rglob("*.bsm"))[:MAX_WORKSPACE_FILES] if root else []
+    loop = asyncio.get_running_loop()
+    for file in files:
+        path = str(file.resolve())
+        if path in found:
+            continue
+        policy = await loop.run_in_executor(server.checker_pool, _parse_file, file)
+        if policy is not None:
+            found[path] = (file.as_uri(), policy, LineIndex(policy.span.source.text, server.workspace.position_codec))
+    return found
+
+
 @server.feature(types.WORKSPACE_SYMBOL)
 @guarded
 async def workspace_symbols(params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation]:
     query = params.query.casefold()
-    seen: set[tuple[str, int]] = set()
     result = []
-    for uri in list(server.workspace.text_documents):
-        analysis = await server.analysis(uri)
-        for unit in analysis.checked.units:
-            for statement in unit.ast.statements:
-                described = _statement_symbol(statement)
-                if described is None or isinstance(statement, (ast.Include, ast.OverrideDef, ast.DisableDef)):
-                    continue
-                name, detail, selection = described
-                if query not in name.casefold() or (unit.path, statement.span.start) in seen:
-                    continue
-                seen.add((unit.path, statement.span.start))
+    for uri, policy, lines in (await _workspace_policies()).values():
+        for statement in policy.statements:
+            described = _statement_symbol(statement)
+            if described is None or isinstance(statement, (ast.Include, ast.OverrideDef, ast.DisableDef)):
+                continue
+            name, detail, selection = described
+            if query in name.casefold():
                 result.append(types.SymbolInformation(
                     name=name, kind=_SYMBOL_KINDS[type(statement)], container_name=detail,
-                    location=types.Location(uri=uri_of(unit.path, analysis),
-                                            range=analysis.lines(unit.path).span_range(selection.span))))
+                    location=types.Location(uri=uri, range=lines.span_range(selection.span))))
     return result
 
 

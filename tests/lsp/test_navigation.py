@@ -141,3 +141,12 @@ async def test_workspace_symbols_search_every_open_policy(client, tmp_path):
     found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="REVIEW"))
     mine = sorted((s.name, s.location.uri, s.location.range) for s in found if s.location.uri in (common, shop))
     assert mine == [("no-review", common, span(13, 5, 13, 14)), ("review_ask", common, span(3, 8, 3, 18))]
+
+
+async def test_workspace_symbols_include_policy_files_not_open(client, workspace):
+    extra = workspace / "rules" / "extra.bsm"
+    extra.parent.mkdir(exist_ok=True)
+    extra.write_text('policy "extra"\n\npattern extra_review = /x/\n', encoding="utf-8")
+    found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="extra_rev"))
+    assert [(s.name, s.kind, s.location.uri, s.location.range) for s in found] == [
+        ("extra_review", types.SymbolKind.Constant, extra.as_uri(), span(2, 8, 2, 20))]
