@@ -10,7 +10,7 @@ from lsprotocol import types
 
 from bsm_rules.build import UNITS
 from bsm_rules.parser import CLAUSE_KEYWORDS, STATEMENT_KEYWORDS
-from bsm_rules.schema import BUILTINS, CONTEXT, FIELDS, Type
+from bsm_rules.schema import BUILTINS, CONTEXT, FIELDS, Type, list_of
 
 from .analysis import Analysis
 from .hover import SEVERITY_DOCS, describe_builtin, describe_definition, describe_field
@@ -35,6 +35,9 @@ _OPERAND_KEYWORDS = ("not", "any", "all", "true", "false")
 _OPERATOR_KEYWORDS = ("and", "or", "in", "not in", "contains", "starts with", "ends with", "matches",
                       "is present", "is absent", "at start", "at end", "in middle")
 _VALUE_KINDS = ("word", "string", "number", "regex")
+# Words after which an operand (not an operator) comes next.
+_KEYWORD_OPERATORS = {"and", "or", "not", "in", "contains", "starts", "with", "ends", "matches", "is",
+                      "when", "require", "forbid", "at", "any", "all"}
 
 
 @attrs.frozen
@@ -120,10 +123,6 @@ def context_at(text: str, offset: int) -> Context:
     return Context("expression", _variables(tokens))
 
 
-_KEYWORD_OPERATORS = {"and", "or", "not", "in", "contains", "starts", "with", "ends", "matches", "is",
-                      "when", "require", "forbid", "at", "any", "all"}
-
-
 def _attribute_path(tokens: list[_Token]) -> list[str]:
     """The names of `a.b.c` ending the tokens (`c` last), or the call `f(…)` as `f()`."""
     path: list[str] = []
@@ -192,12 +191,8 @@ def _type_of_path(path: list[str], variables: dict[str, list[_Token]]) -> Type |
         found = record.field(name) if record is not None else None
         if found is None:
             return None
-        current = types_list(found[0]) if current.is_list else found[0]
+        current = list_of(found[0]) if current.is_list else found[0]
     return current
-
-
-def types_list(element: Type) -> Type:
-    return Type("list", element)
 
 
 def _item(label: str, kind: types.CompletionItemKind, detail: str | None = None,

@@ -21,7 +21,7 @@ from .completion import complete
 from .convert import to_lsp, uri_of
 from .evaluation import SampleRun, evaluate_samples, sample_files
 from .hover import hover_at
-from .index import RENAMABLE, Occurrence, symbol_key
+from .index import RENAMABLE, Occurrence
 from .positions import LineIndex
 from .server import guarded, server
 from .tokens import LEGEND, semantic_tokens
@@ -424,5 +424,3 @@ async def evaluate_command(uri: str, rule_id: str | None = None) -> dict:
     server.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=text))
     return result
 
-
-del symbol_key

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import attrs
+
 from bsm_rules import ast
 from bsm_rules.formatter import format_policy
-from bsm_rules.schema import BUILTINS, CONTEXT, FIELDS, Field
+from bsm_rules.schema import BUILTINS, Field
 
 from .analysis import Analysis
 from .index import nodes_at
@@ -17,14 +19,13 @@ SEVERITY_DOCS = {
     "warning": "**warning**: the message may be sent, with a warning (verdict `warn`)",
     "info": "**info**: a note; the verdict stays `allow`",
 }
-_LIST_PREVIEW = 12
 
 
 def hover_at(analysis: Analysis, offset: int):
     """(markdown, span) for what is at `offset` in the document, or None."""
     occurrence = analysis.index.at(analysis.path, offset)
     if occurrence is not None:
-        text = describe_symbol(analysis, occurrence.kind, occurrence.name)
+        text = describe_definition(analysis, occurrence.kind, occurrence.name)
         return (text, occurrence.span) if text else None
     unit = analysis.unit
     if unit is None:
@@ -81,14 +82,9 @@ def _annotations_text(definition) -> list[str]:
 
 
 def _code_block(definition) -> str:
-    bare = definition.__class__(**{**_fields(definition), "annotations": ()})
+    bare = attrs.evolve(definition, annotations=())  # the annotations are shown as prose
     text = format_policy(ast.Policy((bare,), definition.span)).strip()
     return f"```bsm\n{text}\n```"
-
-
-def _fields(node) -> dict:
-    import attrs
-    return {f.name: getattr(node, f.name) for f in attrs.fields(type(node)) if f.init}
 
 
 def describe_definition(analysis: Analysis, kind: str, name: str) -> str | None:
@@ -126,6 +122,3 @@ def describe_definition(analysis: Analysis, kind: str, name: str) -> str | None:
             lines.append("Aliases: " + ", ".join(f"`{a.name}`" for a in definition.aliases))
     return "\n\n".join(lines)
 
-
-describe_symbol = describe_definition
-del _LIST_PREVIEW

@@ -8,7 +8,7 @@ import sys
 
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 SERVER_COMMAND = [sys.executable, "-c", "import sys; from bsm_rules.cli import main; sys.exit(main(['lsp']))"]
 
