@@ -57,11 +57,18 @@ _RE2_OPTIONS.log_errors = False
 class _Regex:
     """A compiled re2 pattern whose matches take group names everywhere (google-re2 spans take numbers only)."""
 
-    __slots__ = ("_regexp", "_group_numbers")
+    __slots__ = ("_pattern", "_regexp", "_group_numbers")
 
     def __init__(self, pattern: str):
-        self._regexp = re2.compile(pattern, _RE2_OPTIONS)
+        self._pattern = pattern
+
+    def __getattr__(self, name: str):
+        # Compiled on first use (the slots are unset until then): most runs need few patterns.
+        if name not in ("_regexp", "_group_numbers"):
+            raise AttributeError(name)
+        self._regexp = re2.compile(self._pattern, _RE2_OPTIONS)
         self._group_numbers = dict(self._regexp.groupindex)
+        return getattr(self, name)
 
     def search(self, text: str, position: int = 0) -> _Match | None:
         match = self._regexp.search(text, position)
