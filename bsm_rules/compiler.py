@@ -85,8 +85,18 @@ def _format_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         return ", ".join(_format_value(v) for v in value)
+    if attrs.has(type(value)):
+        # A record reads as what names it (an attachment's name, a link's URL, a finding's
+        # value), else as its given fields.
+        for naming in ("name", "url", "value"):
+            if isinstance(getattr(value, naming, None), str):
+                return getattr(value, naming)
+        return ", ".join(f"{field.name} {_format_value(getattr(value, field.name))}"
+                         for field in attrs.fields(type(value)) if getattr(value, field.name) is not None)
     return str(value)
 
 
