@@ -215,7 +215,7 @@ class Summary:
 
 
 class Progress:
-    """A one-line count on a terminal's stderr, shown only once a run has taken a second."""
+    """A one-line count on a terminal, shown only once a run has taken a second."""
 
     DELAY = 1.0
     INTERVAL = 0.2

@@ -90,7 +90,7 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
         return EXIT_INVALID
     options = BatchOptions(args.policy, context, now, args.format, args.format == "text" and _use_color(out))
     summary = Summary()
-    progress = Progress(err)
+    progress = Progress(err, enabled=err.isatty() and not out.isatty())  # results on screen show progress
     try:
         items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason)
         if args.count_daily:

@@ -171,3 +171,14 @@ def test_summary_counts_messages_and_violations_per_rule():
     assert summary.to_json() == {"summary": {
         "messages": 3, "verdicts": {"allow": 0, "warn": 1, "block": 1, "invalid": 1},
         "rules": {"b": {"messages": 2, "violations": 2}, "a": {"messages": 1, "violations": 2}}}}
+
+
+def test_the_cli_shows_progress_only_when_results_go_elsewhere(batch_file, monkeypatch):
+    monkeypatch.setattr(Progress, "DELAY", 0.0)
+    results, terminal = io.StringIO(), _Terminal()
+    main(["check", "--now", NOW, "--format", "json", str(batch_file)], results, terminal)
+    assert "messages checked" in terminal.getvalue()
+    assert "messages checked" not in results.getvalue()
+    screen, terminal = _Terminal(), _Terminal()
+    main(["check", "--now", NOW, str(batch_file)], screen, terminal)
+    assert terminal.getvalue() == ""
