@@ -517,3 +517,33 @@ def test_subject_and_body_are_both_searched(amazon):
     verdict = evaluate(amazon, message(subject="Mail help@shop-example.com", body="or jane@example.com"))
     assert [(v.field, v.excerpt) for v in verdict.violations if v.rule == "no-email-address"] == [
         ("subject", "help@shop-example.com"), ("body", "jane@example.com")]
+
+
+# -- the catalogue page lists the rules of both bundled policies --------------------------------
+
+def catalogue(heading: str) -> list[tuple[str, str]]:
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "docs" / "amazon-policy.md").read_text(encoding="utf-8")
+    section = text[text.index(heading):].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| `")]
+    return [(cells[0].strip("| `"), cells[1]) for cells in rows]
+
+
+def rule_severities(policy) -> list[tuple[str, str]]:
+    severities = []
+    for rule in policy.checked.rules:
+        if not rule.disabled:
+            cases = [c.severity.name for c in rule.definition.clauses if type(c).__name__ == "SeverityClause"]
+            severities.append((rule.id, f"{cases[0]} for `critical`, else {rule.severity}" if cases else rule.severity))
+    return severities
+
+
+def test_the_catalogue_page_lists_every_rule_with_its_severity(amazon):
+    assert catalogue("## Rules of `bundled:amazon`") == rule_severities(amazon)
+    sp_api = load_policy("bundled:amazon-sp-api")
+    added = [entry for entry in rule_severities(sp_api) if entry[0].startswith("sp-api-")]
+    assert catalogue("## Rules of `bundled:amazon-sp-api`") == added
+    assert [rule for rule, _ in rule_severities(sp_api)] == [
+        rule for rule in amazon.rule_ids if rule not in
+        ("important-tag-missing", "important-tag-position", "important-tag-misuse", "generic-subject")] + \
+        [rule for rule, _ in added]
