@@ -221,7 +221,8 @@ _FILE_EXTENSION_SUFFIXES = frozenset(
 )
 
 _LINK = _compile(
-    rf"(?P<scheme>(?i:https?|ftp))://(?:[^\s/?#@<>\"]*@)?"
+    # A backslash ends the user name: browsers read "https://evil.com\@amazon.com" as evil.com.
+    rf"(?P<scheme>(?i:https?|ftp))://(?:[^\s/\\?#@<>\"]*@)?"
     rf"(?P<host>{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
     rf"(?::[0-9]{{1,5}})?(?P<path>[/?#]{_URL_CHAR}*)?"
     rf"|(?P<bare>{_DOMAIN})(?P<port>:[0-9]{{1,5}})?(?P<bare_path>[/?#]{_URL_CHAR}*)?"

@@ -155,6 +155,14 @@ FIRES = [
           "body", "https://amazon.com.returns-help.net/start"),
     Fires("no-external-links", "error", message(body="Returns: amazon.com.returns-help.net"),
           "body", "amazon.com.returns-help.net"),
+    Fires("no-external-links", "error", message(body="Sign in: https://amazon.com@evil.example/x"),
+          "body", "https://amazon.com@evil.example/x"),
+    Fires("no-external-links", "error", message(body="Sign in: https://evil.example\\@amazon.com/x"),
+          "body", "https://evil.example"),  # browsers read the backslash as a slash
+    Fires("no-external-links", "error", message(body="Sign in: https://аmazon.com/x"),  # Cyrillic а
+          "body", "https://аmazon.com/x"),
+    Fires("no-external-links", "error", message(body="Sign in: https://www.amazon.com.\u200bevil.com/x"),
+          "body", "https://www.amazon.com.\u200bevil.com/x"),
     Fires("no-external-links", "error", message(html='<p>Our <a href="https://shop-example.com/x">guide</a></p>'),
           "html", "https://shop-example.com/x"),
     Fires("no-external-links", "error", message(html='<p>Logo <img src="https://cdn.shop-example.com/l.png"></p>'),
@@ -299,6 +307,8 @@ SILENT = [
     Silent("no-external-links", "file.txt is not a link", message(body="The manual is in file.txt and notes.md.")),
     Silent("no-external-links", "amazon.co.uk", message(body="See https://www.amazon.co.uk/gp/help/customer.")),
     Silent("no-external-links", "amazon.de bare", message(body="Your orders are on amazon.de/orders.")),
+    Silent("no-external-links", "an Amazon subdomain", message(body="See https://sellercentral.amazon.com/help.")),
+    Silent("no-external-links", "a user name on an Amazon link", message(body="See https://a:b@www.amazon.com/x.")),
     Silent("no-external-links", "no space after a full stop", message(body="It arrived.So we are glad.")),
     Silent("no-external-links", "carrier https link in delivery_scheduling",
            critical(body="Track it at https://www.ups.com/track?n=1 today.")),
