@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 from lsp_session import change_document, open_document, position, span, wait_for_diagnostics
-from policies import COMMON, SHOP
+from lsp_policies import COMMON, SHOP
 
 from bsm_rules.cli import main
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 from lsp_session import open_document, position, span, wait_for_diagnostics
-from policies import COMMON, SHOP
+from lsp_policies import COMMON, SHOP
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 from lsp_session import open_document, position, wait_for_diagnostics
-from policies import COMMON
+from lsp_policies import COMMON
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
