@@ -31,6 +31,10 @@ def sample_match(pattern: str, flags: str) -> str | None:
         return None
 
 
+class _TooLong(Exception):
+    """The shortest match this construction finds is longer than a hover can show."""
+
+
 def _build(items, minimum_one: bool) -> str:
     out = []
     for op, argument in items:
@@ -45,7 +49,10 @@ def _build(items, minimum_one: bool) -> str:
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
             low, _high, inner = argument
             count = max(low, 1) if minimum_one else low
-            out.append(_build(inner, minimum_one) * count)
+            part = _build(inner, minimum_one) if count else ""
+            if len(part) * count > _MAX_LENGTH:
+                raise _TooLong
+            out.append(part * count)
         elif op is sre.SUBPATTERN:
             out.append(_build(argument[-1], minimum_one))
         elif op is sre.BRANCH:

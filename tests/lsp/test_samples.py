@@ -1,0 +1,35 @@
+"""Sample matches shown in pattern hovers: built from the pattern, and really matched by it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bsm_rules.checker import compile_regex
+from bsm_rules.policy import check_policy
+from bsm_rules.resources import bundled_policy_path
+from bsm_lsp.samples import sample_match
+
+BUNDLED_PATTERNS = [(name, p.regex.pattern, p.regex.flags)
+                    for name, p in check_policy(str(bundled_policy_path("amazon"))).patterns.items()]
+
+
+@pytest.mark.parametrize("name, pattern, flags", BUNDLED_PATTERNS, ids=[p[0] for p in BUNDLED_PATTERNS])
+def test_every_bundled_pattern_gets_a_sample_it_matches(name, pattern, flags):
+    sample = sample_match(pattern, flags)
+    assert sample
+    assert compile_regex(pattern, flags).search(sample)
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    (r"\bcode-[0-9]{4}\b", "code-0000"),
+    (r"(?:hello|hi)\s+there", "hello there"),
+    (r"[^a]b", "bb"),
+    (r"x*", "x"),  # the empty match is no example: one repetition instead
+])
+def test_samples_take_the_first_alternative_and_fewest_repetitions(pattern, expected):
+    assert sample_match(pattern, "") == expected
+
+
+def test_no_sample_for_huge_repetitions_or_unparsable_patterns():
+    assert sample_match("((a{1000}){1000}){1000}", "") is None
+    assert sample_match("(unclosed", "") is None
