@@ -4,6 +4,7 @@ folding, code actions and code lenses, registered on the server."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from pathlib import Path
 
@@ -196,6 +197,7 @@ async def document_symbols(params: types.DocumentSymbolParams) -> list[types.Doc
 
 
 MAX_WORKSPACE_FILES = 500
+MAX_WORKSPACE_FOLDERS = 2000
 _DISK_PARSES: dict[str, tuple[float, ast.Policy]] = {}
 
 
@@ -211,6 +213,20 @@ def _parse_file(path: Path) -> ast.Policy | None:
         return None
 
 
+def _policy_files(root: str | None) -> list[Path]:
+    """The `.bsm` files below the workspace folder, skipping hidden folders and node_modules;
+    bounded, so that a workspace opened at the file-system root does not stall the server."""
+    if not root:
+        return []
+    found: list[Path] = []
+    for visited, (folder, subfolders, names) in enumerate(os.walk(root)):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d != "node_modules")
+        found.extend(Path(folder) / name for name in sorted(names) if name.endswith(".bsm"))
+        if len(found) >= MAX_WORKSPACE_FILES or visited >= MAX_WORKSPACE_FOLDERS:
+            break
+    return found[:MAX_WORKSPACE_FILES]
+
+
 async def _workspace_policies() -> dict[str, tuple[str, ast.Policy, LineIndex]]:
     """Every policy of the workspace by path: open documents and what they include (as the
     editor has them), then the `.bsm` files of the workspace folder."""
@@ -219,9 +235,8 @@ async def _workspace_policies() -> dict[str, tuple[str, ast.Policy, LineIndex]]:
         analysis = await server.analysis(uri)
         for unit in analysis.checked.units:
             found.setdefault(unit.path, (uri_of(unit.path, analysis), unit.ast, analysis.lines(unit.path)))
-    root = server.workspace.root_path
-    files = sorted(Path(root).rglob("*.bsm"))[:MAX_WORKSPACE_FILES] if root else []
     loop = asyncio.get_running_loop()
+    files = await loop.run_in_executor(server.checker_pool, _policy_files, server.workspace.root_path)
     for file in files:
         path = str(file.resolve())
         if path in found:
