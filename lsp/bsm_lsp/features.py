@@ -384,9 +384,10 @@ async def _sample_run(analysis: Analysis) -> SampleRun:
     key = server.samples_glob
     if cached is not None and cached[0] == key:
         return cached[1]
-    files = sample_files(server.workspace.root_path, key)
-    run = await asyncio.get_running_loop().run_in_executor(
-        server.checker_pool, evaluate_samples, analysis.checked, files)
+    def evaluate() -> SampleRun:
+        return evaluate_samples(analysis.checked, sample_files(server.workspace.root_path, key))
+
+    run = await asyncio.get_running_loop().run_in_executor(server.checker_pool, evaluate)
     analysis.sample_run = (key, run)
     return run
 
