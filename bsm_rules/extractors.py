@@ -403,13 +403,15 @@ _OBFUSCATED_AT = (
     r"(?:\s*[\[({<]\s*(?:(?i:at)|@)\s*[\])}>]\s*|\s+(?i:at)\s+|\s*@\s*)"
 )
 _OBFUSCATED_DOT = r"(?:\s*[\[({<]\s*(?:(?i:dot)|\.)\s*[\])}>]\s*|\s+(?i:dot)\s+|\.)"
+# In the domain a dot may also stand between spaces: "jane @ gmail . com".
+_OBFUSCATED_DOMAIN_DOT = r"(?:\s*[\[({<]\s*(?:(?i:dot)|\.)\s*[\])}>]\s*|\s+(?i:dot)\s+|\s*\.\s*)"
 _OBFUSCATED_EMAIL = _compile(
     rf"\b(?P<local>{_OBFUSCATED_WORD}(?:{_OBFUSCATED_DOT}{_OBFUSCATED_WORD})*)"
     rf"(?P<at>{_OBFUSCATED_AT})"
-    rf"(?P<domain>{_OBFUSCATED_WORD}(?:{_OBFUSCATED_DOT}{_OBFUSCATED_WORD})+)"
+    rf"(?P<domain>{_OBFUSCATED_WORD}(?:{_OBFUSCATED_DOMAIN_DOT}{_OBFUSCATED_WORD})+)"
 )
 _OBFUSCATED_DOT_SPLIT = re.compile(
-    r"\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\.", re.IGNORECASE
+    r"\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\s*\.\s*", re.IGNORECASE
 )
 _AT_WORD = _compile(r"(?i)\bat\b")
 # How far past a rejected match an address starting inside it is looked for.
@@ -471,21 +473,33 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
         return None
     local, at, domain_part = match.group("local"), match.group("at"), match.group("domain")
     local_parts = _OBFUSCATED_DOT_SPLIT.split(local)
+    separators = list(_OBFUSCATED_DOT_SPLIT.finditer(domain_part))
     domain_labels = _OBFUSCATED_DOT_SPLIT.split(domain_part)
-    dot_obfuscated = any(sep != "." for sep in _OBFUSCATED_DOT_SPLIT.findall(domain_part))
+    # Trailing labels may be the next sentence: "jane @ gmail . com . Thanks".
+    kept = len(domain_labels)
+    while not (_is_top_level_label(domain_labels[kept - 1])
+               and _registrable_domain(".".join(domain_labels[:kept]).lower()) is not None):
+        kept -= 1
+        if kept < max(2, len(domain_labels) - _MAX_TRIMMED_LABELS):
+            return None
+    end = offset + match.start("domain") + (
+        separators[kept - 1].start() if kept - 1 < len(separators) else len(domain_part))
+    domain_labels, separators = domain_labels[:kept], [sep.group() for sep in separators[:kept - 1]]
+    dot_obfuscated = any(sep != "." for sep in separators)
     local_obfuscated = any(sep != "." for sep in _OBFUSCATED_DOT_SPLIT.findall(local))
     if at == "@" and not dot_obfuscated and not local_obfuscated:
         return None  # a plain address: find_emails reports it
     domain = ".".join(domain_labels).lower()
-    if not _is_top_level_label(domain_labels[-1]) or _registrable_domain(domain) is None:
-        return None
     word_at = "@" not in at and not any(char in at for char in "[({<")
     if word_at:
         if len(local_parts) == 1 and local_parts[0].lower() in _PROSE_BEFORE_AT:
             return None
         if not dot_obfuscated and domain.split(".", 1)[0] not in _MAIL_PROVIDERS:
             return None
-    return Found(start, offset + match.end(), f"{'.'.join(local_parts)}@{domain}")
+        if any(sep != "." and sep.strip() == "." for sep in separators):
+            return None  # "Sam at home . it was" is prose
+    return Found(start, end, f"{'.'.join(local_parts)}@{domain}")
+
 
 
 # --- order ids --------------------------------------------------------------------------------
