@@ -19,7 +19,8 @@ from .inputs import InputItem
 from .message import Message, parse_message
 from .verdict import Violation, invalid_result
 
-__all__ = ["BatchOptions", "Outcome", "Summary", "evaluate_stream", "count_daily", "render_text_result"]
+__all__ = ["BatchOptions", "Outcome", "Progress", "Summary", "count_daily", "evaluate_stream", "render_text_result",
+           "resolve_jobs"]
 
 CHUNK_SIZE = 256          # items sent to a worker at once: large enough that pickling does not dominate
 CHUNKS_IN_FLIGHT = 4      # per worker: bounds memory while keeping every worker busy
@@ -53,6 +54,7 @@ class _Evaluator:
 
     def __call__(self, entry: tuple[InputItem, int | None]) -> Outcome:
         item, sent_today = entry
+        item = item.decoded()
         message = None
         if item.error is not None:
             result = invalid_result(item.default_id, item.error)
@@ -92,6 +94,7 @@ def count_daily(items: Iterable[InputItem], base: int, now: datetime.datetime
     messages that could be read count; one that cannot becomes an error item."""
     seen: collections.Counter = collections.Counter()
     for item in items:
+        item = item.decoded()
         if item.error is not None:
             yield item, None
             continue

@@ -92,13 +92,15 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
     summary = Summary()
     progress = Progress(err, enabled=err.isatty() and not out.isatty())  # results on screen show progress
     try:
-        items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason)
+        jobs = resolve_jobs(args.jobs)
+        # With workers, JSON is decoded in the workers: the main process only reads and writes.
+        items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason, decode=jobs <= 1)
         if args.count_daily:
             entries = count_daily(items, context.get("sent_today", 0),
                                   now or datetime.datetime.now(datetime.timezone.utc))
         else:
             entries = ((item, None) for item in items)
-        for outcome in evaluate_stream(policy, options, entries, resolve_jobs(args.jobs)):
+        for outcome in evaluate_stream(policy, options, entries, jobs):
             out.write(outcome.output)
             summary.add(outcome)
             progress.tick()

@@ -29,21 +29,34 @@ class InputItem:
     value: Any = None
     error: str | None = None
     message: Any = None
+    raw: str | None = None  # a JSON Lines line not decoded yet (`read_inputs(decode=False)`)
+
+    def decoded(self) -> InputItem:
+        """This item with its `raw` line decoded into `value`, or into an `error`."""
+        if self.raw is None:
+            return self
+        return _decode_line(self.raw, self.default_id, self.where)
 
 
 def _json_error(error: json.JSONDecodeError) -> str:
     return f"not valid JSON: {error.msg} at column {error.colno}"
 
 
-def _read_jsonl(stream: Iterable[str], name: str) -> Iterator[InputItem]:
+def _decode_line(line: str, default_id: str, where: str) -> InputItem:
+    try:
+        return InputItem(default_id, where, json.loads(line))
+    except json.JSONDecodeError as error:
+        return InputItem(default_id, where, error=f"{where}: {_json_error(error)}")
+
+
+def _read_jsonl(stream: Iterable[str], name: str, decode: bool) -> Iterator[InputItem]:
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
-        where = f"{name}:{number}"
-        try:
-            yield InputItem(f"#{number}", where, json.loads(line))
-        except json.JSONDecodeError as error:
-            yield InputItem(f"#{number}", where, error=f"{where}: {_json_error(error)}")
+        if decode:
+            yield _decode_line(line, f"#{number}", f"{name}:{number}")
+        else:
+            yield InputItem(f"#{number}", f"{name}:{number}", raw=line)
 
 
 def _read_json_document(text: str, name: str) -> Iterator[InputItem]:
@@ -59,9 +72,9 @@ def _read_json_document(text: str, name: str) -> Iterator[InputItem]:
         yield InputItem("#1", name, document)
 
 
-def _read_stream(stream: io.TextIOBase, name: str, kind: str | None) -> Iterator[InputItem]:
+def _read_stream(stream: io.TextIOBase, name: str, kind: str | None, decode: bool) -> Iterator[InputItem]:
     if kind == "jsonl":
-        yield from _read_jsonl(stream, name)
+        yield from _read_jsonl(stream, name, decode)
         return
     if kind == "json":
         yield from _read_json_document(stream.read(), name)
@@ -77,7 +90,7 @@ def _read_stream(stream: io.TextIOBase, name: str, kind: str | None) -> Iterator
             if len(non_blank) == 2:
                 break
     if len(non_blank) == 2 and _is_json(non_blank[0]):
-        yield from _read_jsonl(itertools.chain(head, stream), name)
+        yield from _read_jsonl(itertools.chain(head, stream), name, decode)
     else:
         yield from _read_json_document("".join(head) + stream.read(), name)
 
@@ -97,9 +110,10 @@ def _email_items(path: Path, kind: str, contact_reason: str | None) -> Iterator[
 
 
 def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
-                contact_reason: str | None = None) -> Iterator[InputItem]:
+                contact_reason: str | None = None, decode: bool = True) -> Iterator[InputItem]:
     """Yield an item per message of every input, in order. Raises InputError for an input that
-    cannot be opened (checked before anything is read)."""
+    cannot be opened (checked before anything is read). With `decode` false, JSON Lines items
+    carry their line as `raw` (see `InputItem.decoded`), so that worker processes decode them."""
     resolved = []
     for name in paths:
         if name == "-":
@@ -112,7 +126,7 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
     for name, path in resolved:
         if path is None:
             stream = stdin if stdin is not None else sys.stdin
-            yield from _read_stream(stream, "<stdin>", None)
+            yield from _read_stream(stream, "<stdin>", None, decode)
             continue
         suffix = path.suffix.lower()
         if suffix in (".eml", ".mbox"):
@@ -120,4 +134,4 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
             continue
         with open(path, encoding="utf-8-sig", errors="replace", newline=None) as stream:
             kind = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(suffix)
-            yield from _read_stream(stream, name, kind)
+            yield from _read_stream(stream, name, kind, decode)
