@@ -14,9 +14,6 @@ from .loader import policy_files, unreadable_diagnostic
 
 __all__ = ["LintRun", "lint_paths", "run_lint", "to_sarif"]
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
-
-
 class LintRun:
     """What linting some paths found: the files read, their diagnostics, and the unreadable ones."""
 
@@ -127,6 +124,8 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict:
 
 
 def run_lint(args, out: TextIO, err: TextIO) -> int:
+    from .cli import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
+
     run = lint_paths(args.paths)
     diagnostics = run.diagnostics
     if args.format == "json":
@@ -143,6 +142,6 @@ def run_lint(args, out: TextIO, err: TextIO) -> int:
     if run.unreadable:
         for path in run.unreadable:
             print(f"bsm lint: cannot read {path}", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_INVALID
     failing = {"error": ("error",), "warning": ("error", "warning")}[args.fail_on]
-    return EXIT_FINDINGS if any(d.severity.value in failing for d in diagnostics) else EXIT_CLEAN
+    return EXIT_BLOCKED if any(d.severity.value in failing for d in diagnostics) else EXIT_OK
