@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import re
 import string as string_module
 
@@ -85,6 +86,7 @@ class CheckedPolicy:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # the language server checks the same patterns on every edit
 def compile_regex(pattern: str, flags: str):
     """Compile a policy regex with RE2 (linear time); raises re2.error when it is invalid."""
     prefix = "".join(f for f in sorted(set(flags)) if f in _REGEX_FLAGS)

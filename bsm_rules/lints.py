@@ -228,6 +228,8 @@ def _source_hazards(units) -> list[Diagnostic]:
     for unit in units:
         source = unit.ast.span.source
         for line_start, line in _lines(source.text):
+            if line.isascii():  # every hazard character is outside ASCII
+                continue
             bidi = [i for i, char in enumerate(line) if char in _BIDI]
             invisible = [i for i, char in enumerate(line)
                          if char in _INVISIBLE and not (line_start + i == 0 and char == "\ufeff")]  # a leading BOM is fine
@@ -242,6 +244,8 @@ def _source_hazards(units) -> list[Diagnostic]:
         for node in ast.walk(unit.ast):
             if isinstance(node, ast.StringLit):
                 for match in re.finditer(r"\w+", node.value):
+                    if match.group().isascii():  # one script at most
+                        continue
                     scripts = _scripts(match.group())
                     if len(scripts) > 1 and "LATIN" in scripts:
                         word = match.group()
