@@ -504,7 +504,9 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
 
 # --- order ids --------------------------------------------------------------------------------
 
-_DASHED_DIGITS = _compile(r"[0-9]+(?:-[0-9]+)*")
+# ASCII digits and dashes only, so Python's `re` matches exactly what RE2 would, in linear time
+# (each character belongs to one place of the pattern), and several times faster on short text.
+_DASHED_DIGITS = re.compile(r"[0-9]+(?:-[0-9]+)*")
 
 
 def _dashed_digit_runs(text: str) -> Iterable[tuple[int, int, list[str]]]:
