@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from .codes import CODES, docs_url
 from .diagnostics import Diagnostic, render
-from .loader import policy_files, unreadable_diagnostic
+from .loader import describe_read_error, policy_files, unreadable_diagnostic
 
 __all__ = ["LintRun", "lint_paths", "run_lint", "to_sarif"]
 
@@ -34,9 +34,7 @@ def lint_paths(paths: list[str]) -> LintRun:
         try:
             source = read_source(path)
         except (OSError, UnicodeDecodeError) as error:
-            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (
-                getattr(error, "strerror", None) or str(error)).lower()
-            diagnostics.append(unreadable_diagnostic(path, reason))
+            diagnostics.append(unreadable_diagnostic(path, describe_read_error(error)))
             unreadable.append(path)
             continue
         diagnostics.extend(check_source(source).diagnostics)

@@ -13,7 +13,7 @@ from .parser import parse_source
 from .resources import bundled_policy_path
 from .source import SourceFile
 
-__all__ = ["load_units", "policy_files", "read_source", "resolve_include", "unreadable_diagnostic"]
+__all__ = ["describe_read_error", "load_units", "policy_files", "read_source", "resolve_include", "unreadable_diagnostic"]
 
 
 def read_source(path: Path | str) -> SourceFile:
@@ -35,6 +35,13 @@ def policy_files(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
         else:
             missing.append(unreadable_diagnostic(path, "no such file or directory"))
     return list(dict.fromkeys(files)), missing
+
+
+def describe_read_error(error: OSError | UnicodeDecodeError) -> str:
+    """Why a policy file could not be read, in words that follow its name."""
+    if isinstance(error, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    return (getattr(error, "strerror", None) or str(error)).lower()
 
 
 def unreadable_diagnostic(path: str, reason: str) -> Diagnostic:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .checker import CheckedPolicy, check
 from .compiler import CompiledPolicy, compile_policy
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic
 from .errors import PolicyError
 from .message import Message, parse_context, parse_message
 from .resources import bundled_policy_path
@@ -93,15 +93,10 @@ def check_policy(policy: str | os.PathLike) -> CheckedPolicy:
     try:
         source = _source_of(policy)
     except (OSError, UnicodeDecodeError) as error:
-        raise PolicyError([_file_diagnostic(str(policy), error)]) from None
+        from .loader import describe_read_error, unreadable_diagnostic
+
+        raise PolicyError([unreadable_diagnostic(str(policy), describe_read_error(error))]) from None
     return check_source(source)
-
-
-def _file_diagnostic(path: str, error: Exception) -> Diagnostic:
-    reason = "is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (
-        getattr(error, "strerror", None) or str(error))
-    source = SourceFile(path, "")
-    return Diagnostic("BSM001", Severity.ERROR, f"cannot read policy {path}: {reason}", source.span(0, 0))
 
 
 def _check_with_cache(policy: str | os.PathLike) -> CheckedPolicy:
