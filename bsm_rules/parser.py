@@ -396,6 +396,8 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
             raise error.orig_exc from None
         comments = tuple(ast.Comment(t.value, Span(source, t.start_pos, t.end_pos)) for t in comment_tokens)
         return attrs.evolve(policy, comments=comments), diagnostics
+    stopped = f"note: stopped after {len(diagnostics)} syntax errors; the rest of the file was not checked"
+    diagnostics[-1] = attrs.evolve(diagnostics[-1], notes=diagnostics[-1].notes + (stopped,))
     return ast.Policy((), Span(source, 0, len(source.text))), diagnostics
 
 

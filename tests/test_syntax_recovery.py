@@ -156,3 +156,15 @@ def test_the_offered_fix_repairs_the_syntax(broken):
     [fix] = diagnostic.fixes
     repaired = _apply(broken, fix)
     assert syntax(repaired)[1] == [], repaired
+
+
+def test_a_file_with_too_many_syntax_errors_says_where_reporting_stopped():
+    from bsm_rules.parser import MAX_SYNTAX_ERRORS, parse
+
+    broken = "".join(f"rule r{n} errr {{ }}\n" for n in range(MAX_SYNTAX_ERRORS + 10))
+    _, diagnostics = parse(broken)
+    assert len(diagnostics) == MAX_SYNTAX_ERRORS + 1
+    assert all(d.code.startswith("BSM1") for d in diagnostics)
+    assert diagnostics[-1].notes[-1] == (
+        f"note: stopped after {MAX_SYNTAX_ERRORS + 1} syntax errors; the rest of the file was not checked")
+    assert not any("stopped after" in note for d in diagnostics[:-1] for note in d.notes)
