@@ -129,7 +129,7 @@ async def test_code_lens_counts_the_samples_each_rule_flags(client, tmp_path):
         command="bsm.evaluateSamples", arguments=[uri, "no-gifts"]))
     assert result == {"total": 3, "verdicts": {"allow": 1, "warn": 2}, "problem": None,
                       "rule": "no-gifts", "flagged": ["gift"]}
-    assert client.messages[-1].message == "no-gifts: 1 of 3 samples flagged (gift)"
+    assert "no-gifts: 1 of 3 samples flagged (gift)" in [m.message for m in client.messages]
 
 
 async def test_code_lens_without_a_valid_policy_explains_why(client, tmp_path):
