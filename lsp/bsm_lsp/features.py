@@ -25,7 +25,7 @@ from .hover import hover_at
 from .index import RENAMABLE, Occurrence
 from .positions import LineIndex
 from .server import guarded, server
-from .tokens import LEGEND, semantic_tokens
+from .tokens import KEYWORDS, LEGEND, semantic_tokens
 
 __all__ = ["EVALUATE_COMMAND"]
 
@@ -138,11 +138,25 @@ async def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
     if not valid.fullmatch(params.new_name):
         what = "a rule id (lower-case words joined by '-')" if occurrence.kind == "rule" else "a name (letters, digits, _)"
         raise JsonRpcInvalidParams(message=f"`{params.new_name}` is not {what}")
+    if occurrence.kind != "rule" and params.new_name in KEYWORDS:
+        raise JsonRpcInvalidParams(message=f"`{params.new_name}` is a keyword of the language")
+    if _is_defined(analysis, occurrence.kind, params.new_name):
+        raise JsonRpcInvalidParams(message=f"`{params.new_name}` is already defined")
     changes: dict[str, list[types.TextEdit]] = {}
     for owner, found in await _occurrences(analysis, occurrence):
         location = _location(owner, found)
         changes.setdefault(location.uri, []).append(types.TextEdit(range=location.range, new_text=params.new_name))
     return types.WorkspaceEdit(changes=changes)
+
+
+def _is_defined(analysis: Analysis, kind: str, name: str) -> bool:
+    checked = analysis.checked
+    if kind == "rule":
+        return checked.rule(name) is not None
+    if kind == "reason":
+        return name.casefold() in checked.reason_categories
+    # Patterns, lists, domain lists and categories share one namespace.
+    return any(name in table for table in (checked.patterns, checked.lists, checked.domains, checked.categories))
 
 
 # -- symbols --------------------------------------------------------------------------------------

@@ -116,6 +116,12 @@ async def test_rename_refuses_an_invalid_name_and_non_symbols(client, tmp_path):
     with pytest.raises(Exception, match="is not a rule id"):
         await client.text_document_rename_async(types.RenameParams(
             text_document=types.TextDocumentIdentifier(uri=shop), position=position(9, 12), new_name="Bad Name"))
+    with pytest.raises(Exception, match="`review_ask` is already defined"):
+        await client.text_document_rename_async(types.RenameParams(
+            text_document=types.TextDocumentIdentifier(uri=shop), position=position(6, 25), new_name="review_ask"))
+    with pytest.raises(Exception, match="is a keyword"):
+        await client.text_document_rename_async(types.RenameParams(
+            text_document=types.TextDocumentIdentifier(uri=shop), position=position(6, 25), new_name="matches"))
     prepared = await client.text_document_prepare_rename_async(types.PrepareRenameParams(
         text_document=types.TextDocumentIdentifier(uri=shop), position=position(5, 8)))
     assert prepared is None  # `text` is a message field, not something the policy defines
