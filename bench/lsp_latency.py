@@ -60,7 +60,8 @@ def _edits(text: str, needle: str, replacement: str) -> tuple[types.Range, types
     offset = offset if offset != -1 else text.rfind(needle)
     line = text.count("\n", 0, offset)
     column = offset - (text.rfind("\n", 0, offset) + 1)
-    assert text[offset:offset + len(needle)].isascii() and text[:offset].rfind("\n") >= -1
+    line_text = text[text.rfind("\n", 0, offset) + 1:offset + len(needle)]
+    assert offset >= 0 and line_text.isascii(), "code-point columns equal UTF-16 units only on ASCII lines"
     before = types.Range(start=types.Position(line=line, character=column),
                          end=types.Position(line=line, character=column + len(needle)))
     after = types.Range(start=before.start, end=types.Position(line=line, character=column + len(replacement)))
@@ -144,7 +145,7 @@ async def main() -> int:
     cases = [
         ("bundled policy", "amazon.bsm", bundled, [("string edit", "cancel the order yourself", "cancel it yourself"),
                                                    ("new error", "ask_to_cancel\n", "ask_to_cancl\n")]),
-        (f"generated policy", "generated.bsm", generated, [("string edit", "offer ", "offers "),
+        ("generated policy", "generated.bsm", generated, [("string edit", "offer ", "offers "),
                                                            ("new error", "contains words_", "contains wordz_")]),
     ]
     print(f"bsm lsp latency, didChange -> publishDiagnostics; {os.cpu_count()} CPUs, "
