@@ -12,6 +12,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from bsm_rules import ast
+from bsm_rules.examples import ExampleCase, expand_example
 from bsm_rules.formatter import format_policy, format_statements
 from bsm_rules.loader import read_source
 from bsm_rules.parser import parse_source
@@ -406,13 +407,36 @@ async def _sample_run(analysis: Analysis) -> SampleRun:
     return run
 
 
-def _rule_lens_title(run: SampleRun, rule_id: str, disabled: bool) -> str:
+def _example_cases(analysis: Analysis) -> list[ExampleCase]:
+    """The example cases that test this policy: its own, and those of `NAME.test.bsm` beside it
+    (as open in the editor, else as saved)."""
+    cached = getattr(analysis, "example_cases", None)
+    if cached is not None:
+        return cached
+    statements = list(analysis.unit.ast.statements) if analysis.unit else []
+    if not analysis.path.startswith("<") and not analysis.path.endswith(".test.bsm"):
+        sibling = str(Path(analysis.path).with_suffix(".test.bsm"))
+        text = server.overlay().get(sibling)
+        try:
+            source = SourceFile(sibling, text) if text is not None else read_source(sibling)
+            statements += parse_source(source)[0].statements
+        except (OSError, UnicodeDecodeError):
+            pass
+    cases = [case for statement in statements if isinstance(statement, ast.ExampleDef)
+             for case in expand_example(statement)[0]]
+    analysis.example_cases = cases
+    return cases
+
+
+def _rule_lens_title(run: SampleRun, rule_id: str, disabled: bool, cases: list[ExampleCase]) -> str:
+    count = sum(1 for case in cases if rule_id in case.fires or rule_id in case.not_fires)
+    examples = f"{count} example{'' if count == 1 else 's'}"
     if run.problem:
-        return "evaluate on samples"
+        return f"{examples} · evaluate on samples"
     if disabled:
-        return f"disabled · {run.total} samples"
+        return f"{examples} · disabled · {run.total} samples"
     flagged = len(run.fired.get(rule_id, []))
-    return f"{flagged} of {run.total} samples flagged · evaluate on samples"
+    return f"{examples} · {flagged} of {run.total} samples flagged · evaluate on samples"
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
@@ -422,6 +446,7 @@ async def code_lenses(params: types.CodeLensParams) -> list[types.CodeLens]:
     unit = analysis.unit
     lines = analysis.lines()
     run = await _sample_run(analysis)
+    cases = _example_cases(analysis)
     lenses = []
     for statement in unit.ast.statements if unit else ():
         if isinstance(statement, ast.PolicyHeader):
@@ -431,7 +456,7 @@ async def code_lenses(params: types.CodeLensParams) -> list[types.CodeLens]:
             rule = analysis.checked.rule(statement.id.name)
             disabled = bool(rule and rule.disabled)
             lenses.append(types.CodeLens(range=lines.span_range(statement.id.span), command=types.Command(
-                title=_rule_lens_title(run, statement.id.name, disabled), command=EVALUATE_COMMAND,
+                title=_rule_lens_title(run, statement.id.name, disabled, cases), command=EVALUATE_COMMAND,
                 arguments=[analysis.uri, statement.id.name])))
     return lenses
 

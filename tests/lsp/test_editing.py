@@ -123,7 +123,7 @@ async def test_code_lens_counts_the_samples_each_rule_flags(client, tmp_path):
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert [(lens.range, lens.command.title, lens.command.command) for lens in lenses] == [
         (span(0, 7, 0, 13), "3 samples: 1 allow, 2 warn, 0 block, 0 invalid", "bsm.evaluateSamples"),
-        (span(3, 5, 3, 13), "1 of 3 samples flagged · evaluate on samples", "bsm.evaluateSamples"),
+        (span(3, 5, 3, 13), "0 examples · 1 of 3 samples flagged · evaluate on samples", "bsm.evaluateSamples"),
     ]
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="bsm.evaluateSamples", arguments=[uri, "no-gifts"]))
@@ -137,7 +137,50 @@ async def test_code_lens_without_a_valid_policy_explains_why(client, tmp_path):
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert [lens.command.title for lens in lenses] == [
-        "the policy has errors; fix them to evaluate it on the samples", "evaluate on samples"]
+        "the policy has errors; fix them to evaluate it on the samples", "0 examples · evaluate on samples"]
+
+
+LENS_POLICY = """policy "lens"
+
+rule no-gift error {
+  forbid text contains "gift"
+}
+
+rule no-coupon error {
+  forbid text contains "coupon"
+}
+
+example "a gift" {
+  message { body: "a gift for you" }
+  fires no-gift
+}
+"""
+
+LENS_TESTS = """include "lens.bsm"
+
+examples "{word}" {
+  message { body: "{word}" }
+  for each row in [
+    { word: "gift card", fires: ["no-gift"] },
+    { word: "coupon", fires: ["no-coupon"], not_fires: ["no-gift"] },
+  ]
+}
+"""
+
+
+async def test_code_lens_counts_the_examples_of_each_rule_in_the_policy_and_its_test_file(client, tmp_path):
+    (tmp_path / "lens.test.bsm").write_text(LENS_TESTS, encoding="utf-8")
+    uri = open_document(client, tmp_path / "lens.bsm", LENS_POLICY)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert [lens.command.title.split(" · ")[0] for lens in lenses[1:]] == ["3 examples", "1 example"]
+    # an unsaved edit of the test file counts, as open in the editor
+    open_document(client, tmp_path / "lens.test.bsm", LENS_TESTS.replace(', not_fires: ["no-gift"]', ""))
+    change_document(client, uri, 2, (0, 0), (0, 0), "# lens\n")
+    await wait_for_diagnostics(client, uri, version=2)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert [lens.command.title.split(" · ")[0] for lens in lenses[1:]] == ["2 examples", "1 example"]
 
 
 def decode(data: list[int], legend: list[str]) -> list[tuple[int, int, int, str, int]]:
@@ -193,4 +236,4 @@ async def test_code_lens_follows_the_samples_setting(client, tmp_path):
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert [lens.command.title for lens in lenses] == [
-        "3 samples: 2 allow, 0 warn, 1 block, 0 invalid", "1 of 3 samples flagged · evaluate on samples"]
+        "3 samples: 2 allow, 0 warn, 1 block, 0 invalid", "0 examples · 1 of 3 samples flagged · evaluate on samples"]
