@@ -1,15 +1,15 @@
 """Where bsm keeps what it can rebuild at any time (the policy parser's tables, the public suffix
-list as objects): a directory in the user's cache (`$BSM_CACHE_DIR`, else
-`$XDG_CACHE_HOME/bsm-rules`, else `~/.cache/bsm-rules`)."""
+list and the language identifier as objects, checked policies): a directory in the user's cache
+(`$BSM_CACHE_DIR`, else `$XDG_CACHE_HOME/bsm-rules`, else `~/.cache/bsm-rules`)."""
 
 from __future__ import annotations
 
 import os
 import pickle
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
-__all__ = ["cache_file", "cached_object"]
+__all__ = ["cache_file", "cached_object", "write_pickles"]
 
 T = TypeVar("T")
 
@@ -29,6 +29,25 @@ def cache_file(name: str) -> str | None:
     return str(directory / name)
 
 
+def write_pickles(path: str, *values: Any) -> bool:
+    """Pickle `values` one after another into `path`, replacing it whole or not at all: a
+    read-only or full disk leaves neither a half-written entry nor a stray temporary file.
+    Returns whether the entry was written."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "wb") as handle:
+            for value in values:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+        return True
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        return False
+
+
 def cached_object(name: str, key: str, build: Callable[[], T]) -> T:
     """`build()`, kept pickled under `name` and reused while `key` (what the object is made
     from) stays the same. Anything wrong with the cache only means building again."""
@@ -36,18 +55,12 @@ def cached_object(name: str, key: str, build: Callable[[], T]) -> T:
     if path is not None:
         try:
             with open(path, "rb") as handle:
-                stored_key, value = pickle.load(handle)
-            if stored_key == key:
-                return value
+                # The key comes first, so that a stale entry is known without loading its object.
+                if pickle.load(handle) == key:
+                    return pickle.load(handle)
         except Exception:  # noqa: BLE001 - missing, damaged or foreign: rebuild
             pass
     value = build()
     if path is not None:
-        try:
-            temporary = f"{path}.{os.getpid()}.tmp"
-            with open(temporary, "wb") as handle:
-                pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except (OSError, pickle.PicklingError):
-            pass
+        write_pickles(path, key, value)
     return value

@@ -5,14 +5,13 @@ validated by the text of every file it includes and by the code that checked it.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
 from pathlib import Path
 
 import attrs
 
-from .cache import cache_file
+from .cache import cache_file, write_pickles
 from .checker import CheckedPolicy
 
 __all__ = ["load_cached", "store"]
@@ -68,15 +67,8 @@ def store(policy_path: Path, checked: CheckedPolicy) -> None:
     symbols = [(nodes[key], value) for key, value in checked.symbols.items() if key in nodes]
     sources = [(unit.path, _text_digest(unit.ast.span.source.text)) for unit in checked.units]
     payload = attrs.evolve(checked, types={}, symbols={})
-    try:
-        data = pickle.dumps((_code_fingerprint(), sources, payload, types, symbols), protocol=pickle.HIGHEST_PROTOCOL)
-        temporary = f"{entry}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, entry)
+    if write_pickles(entry, (_code_fingerprint(), sources, payload, types, symbols)):
         _prune(Path(entry).parent)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        return
 
 
 _MAX_ENTRIES = 64
@@ -84,9 +76,12 @@ _MAX_ENTRIES = 64
 
 def _prune(directory: Path) -> None:
     """Keep the most recently written entries only (policies in temporary places come and go)."""
-    entries = sorted(directory.glob("checked-*.pickle"), key=lambda path: path.stat().st_mtime_ns)
-    for stale in entries[:-_MAX_ENTRIES]:
-        stale.unlink(missing_ok=True)
+    try:
+        entries = sorted(directory.glob("checked-*.pickle"), key=lambda path: path.stat().st_mtime_ns)
+        for stale in entries[:-_MAX_ENTRIES]:
+            stale.unlink(missing_ok=True)
+    except OSError:  # another run pruned at the same time
+        pass
 
 
 def load_cached(policy_path: Path) -> CheckedPolicy | None:
@@ -97,8 +92,6 @@ def load_cached(policy_path: Path) -> CheckedPolicy | None:
     try:
         with open(entry, "rb") as handle:
             fingerprint, sources, payload, types, symbols = pickle.load(handle)
-    except FileNotFoundError:
-        return None
     except Exception:  # noqa: BLE001 - a damaged or foreign cache entry is rebuilt, never trusted
         return None
     if fingerprint != _code_fingerprint():

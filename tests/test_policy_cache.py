@@ -97,3 +97,32 @@ def test_cached_objects_are_rebuilt_when_their_key_changes_or_the_file_is_damage
     (cache_dir / "thing.pickle").write_bytes(b"\x80garbage")
     assert cached_object("thing.pickle", "k2", lambda: build([4])) == [4]
     assert builds == [[1], [3], [4]]
+
+
+class _DiskFull:
+    """Pickles as far as the disk allows: writing it fails like a full disk."""
+
+    def __reduce__(self):
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failed_write_leaves_no_entry_and_no_temporary_file(cache_dir):
+    from bsm_rules.cache import cached_object
+
+    value = ["large", _DiskFull()]
+    assert cached_object("thing.pickle", "k1", lambda: value) is value
+    assert list(cache_dir.iterdir()) == []
+    assert cached_object("thing.pickle", "k1", lambda: [2]) == [2]  # nothing stale was kept
+
+
+def test_without_a_usable_cache_directory_everything_still_works(tmp_path, monkeypatch):
+    from bsm_rules.cache import cached_object
+    from bsm_rules.extractors import detect_language
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("BSM_CACHE_DIR", str(blocker / "cache"))  # cannot be made: a file is in the way
+    assert cached_object("thing.pickle", "k1", lambda: [1]) == [1]
+    assert cached_object("thing.pickle", "k1", lambda: [2]) == [2]
+    assert load_policy().evaluate(MESSAGES[0]).fired
+    assert detect_language("Thank you for your order, it is on its way to you today.") == "en"
