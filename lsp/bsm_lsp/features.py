@@ -40,6 +40,12 @@ async def _at(params) -> tuple[Analysis, int]:
     return analysis, analysis.lines().offset(params.position)
 
 
+async def _symbol_at(params) -> tuple[Analysis, Occurrence | None]:
+    """The analysis and the named thing (pattern, list, rule id, …) at the request's position."""
+    analysis, offset = await _at(params)
+    return analysis, analysis.index.at(analysis.path, offset)
+
+
 def _location(analysis: Analysis, occurrence: Occurrence) -> types.Location:
     return types.Location(uri=uri_of(occurrence.path, analysis),
                           range=analysis.lines(occurrence.path).span_range(occurrence.span))
@@ -100,8 +106,7 @@ async def _occurrences(analysis: Analysis, occurrence: Occurrence) -> list[tuple
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 @guarded
 async def definition(params: types.DefinitionParams) -> list[types.Location] | None:
-    analysis, offset = await _at(params)
-    occurrence = analysis.index.at(analysis.path, offset)
+    analysis, occurrence = await _symbol_at(params)
     if occurrence is None:
         return None
     return [_location(analysis, d) for d in analysis.index.definitions(occurrence.key)] or None
@@ -110,8 +115,7 @@ async def definition(params: types.DefinitionParams) -> list[types.Location] | N
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 @guarded
 async def references(params: types.ReferenceParams) -> list[types.Location] | None:
-    analysis, offset = await _at(params)
-    occurrence = analysis.index.at(analysis.path, offset)
+    analysis, occurrence = await _symbol_at(params)
     if occurrence is None:
         return None
     return [_location(owner, found) for owner, found in await _occurrences(analysis, occurrence)
@@ -121,8 +125,7 @@ async def references(params: types.ReferenceParams) -> list[types.Location] | No
 @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
 @guarded
 async def prepare_rename(params: types.PrepareRenameParams) -> types.Range | None:
-    analysis, offset = await _at(params)
-    occurrence = analysis.index.at(analysis.path, offset)
+    analysis, occurrence = await _symbol_at(params)
     if occurrence is None or occurrence.kind not in RENAMABLE or not analysis.index.definitions(occurrence.key):
         return None
     return analysis.lines().span_range(occurrence.span)
@@ -131,8 +134,7 @@ async def prepare_rename(params: types.PrepareRenameParams) -> types.Range | Non
 @server.feature(types.TEXT_DOCUMENT_RENAME)
 @guarded
 async def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
-    analysis, offset = await _at(params)
-    occurrence = analysis.index.at(analysis.path, offset)
+    analysis, occurrence = await _symbol_at(params)
     if occurrence is None or not analysis.index.definitions(occurrence.key):
         return None
     valid = _RULE_ID if occurrence.kind == "rule" else _NAME
