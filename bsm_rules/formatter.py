@@ -3,6 +3,8 @@ before the statement or clause they precede, or at the end of the line they end.
 
 from __future__ import annotations
 
+import re
+
 from . import ast
 from .source import Span
 
@@ -201,20 +203,19 @@ class _Printer:
 
     def statement(self, statement) -> None:
         self.annotations(statement)
-        annotations: list[str] = []
         if isinstance(statement, ast.PolicyHeader):
             text = f"policy {quote_string(statement.name.value)}"
             if statement.version:
                 text += f" version {quote_string(statement.version.value)}"
             if statement.effective:
                 text += f" effective {quote_string(statement.effective.value)}"
-            self.emit(annotations + [text], statement.span)
+            self.emit([text], statement.span)
         elif isinstance(statement, ast.Include):
             self.emit([f"include {quote_string(statement.path.value)}"], statement.span)
         elif isinstance(statement, ast.DisableDef):
             self.emit([f"disable {statement.rule.name}"], statement.span)
         elif isinstance(statement, ast.PatternDef):
-            self.emit(annotations + [f"pattern {statement.name.name} = {_regex(statement.regex)}"], statement.span)
+            self.emit([f"pattern {statement.name.name} = {_regex(statement.regex)}"], statement.span)
         elif isinstance(statement, (ast.ListDef, ast.DomainsDef)):
             keyword = "list" if isinstance(statement, ast.ListDef) else "domains"
             prefix = f"{keyword} {statement.name.name} = ["
@@ -249,7 +250,8 @@ class _Printer:
             self.emit(["}"], statement.span)
         elif isinstance(statement, ast.ExampleDef):
             keyword = "examples" if statement.table else "example"
-            self.lines.extend(annotations + [f"{keyword} {quote_string(statement.name.value)} {{"])
+            self.open_block(f"{keyword} {quote_string(statement.name.value)} {{", statement.name.span.end,
+                            statement.span)
             for entry in statement.entries:
                 self.leading(entry.span.start, INDENT)
                 self.emit(_example_entry(entry, INDENT), entry.span)
@@ -270,10 +272,12 @@ class _Printer:
         if self.next_comment < len(self.comments) and self.lines:
             self.lines.append("")
         self.leading(len(policy.span.source.text) + 1, "")
-        text = "\n".join(self.lines).rstrip("\n")
-        while "\n\n\n" in text:
-            text = text.replace("\n\n\n", "\n\n")
+        text = _single_blank_lines("\n".join(self.lines)).rstrip("\n")
         return text + "\n" if text else ""
+
+
+def _single_blank_lines(text: str) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text)
 
 
 def _blank_line_between(previous, statement) -> bool:
@@ -327,7 +331,7 @@ def _clause(clause) -> str:
     raise TypeError(type(clause).__name__)
 
 
-_BARE_KEY = __import__("re").compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def format_value(value) -> str:
@@ -342,9 +346,12 @@ def format_value(value) -> str:
 
 
 def _object_entry(entry: ast.ObjectEntry) -> str:
+    return _key_prefix(entry) + format_value(entry.value)
+
+
+def _key_prefix(entry: ast.ObjectEntry) -> str:
     key = entry.key.name
-    key = key if _BARE_KEY.fullmatch(key) else quote_string(key)
-    return f"{key}: {format_value(entry.value)}"
+    return (key if _BARE_KEY.fullmatch(key) else quote_string(key)) + ": "
 
 
 def _block_value(prefix: str, value, indent: str) -> list[str]:
@@ -353,17 +360,18 @@ def _block_value(prefix: str, value, indent: str) -> list[str]:
     if len(one_line) <= MAX_WIDTH or not isinstance(value, (ast.ObjectLit, ast.ListLit)):
         return [one_line]
     if isinstance(value, ast.ObjectLit):
-        lines = [indent + prefix + "{"]
-        for entry in value.entries:
-            key_prefix = _object_entry(entry)[: -len(format_value(entry.value))]
-            nested = _block_value(key_prefix, entry.value, indent + INDENT)
-            lines.extend(nested[:-1] + [nested[-1] + ","])
-        return lines + [indent + "}"]
-    lines = [indent + prefix + "["]
-    for item in value.items:
-        nested = _block_value("", item, indent + INDENT)
+        return _one_per_line(prefix + "{", [(_key_prefix(e), e.value) for e in value.entries], "}", indent)
+    return _one_per_line(prefix + "[", [("", item) for item in value.items], "]", indent)
+
+
+def _one_per_line(opening: str, items, closing: str, indent: str) -> list[str]:
+    """`opening`, then each `(prefix, value)` of `items` one level deeper and ending in a comma,
+    then `closing`."""
+    lines = [indent + opening]
+    for prefix, value in items:
+        nested = _block_value(prefix, value, indent + INDENT)
         lines.extend(nested[:-1] + [nested[-1] + ","])
-    return lines + [indent + "]"]
+    return lines + [indent + closing]
 
 
 def _example_entry(entry, indent: str) -> list[str]:
@@ -380,11 +388,7 @@ def _example_entry(entry, indent: str) -> list[str]:
         keyword = "not fires " if entry.negated else "fires "
         return _filled(keyword, [rule.name for rule in entry.rules], indent)
     if isinstance(entry, ast.ExampleRows):
-        lines = [indent + "for each row in ["]
-        for row in entry.rows:
-            nested = _block_value("", row, indent + INDENT)
-            lines.extend(nested[:-1] + [nested[-1] + ","])
-        return lines + [indent + "]"]
+        return _one_per_line("for each row in [", [("", row) for row in entry.rows], "]", indent)
     raise TypeError(type(entry).__name__)
 
 
@@ -410,7 +414,4 @@ def format_statements(policy: ast.Policy, start: int, end: int) -> tuple[int, in
     line_end = len(source) if line_end == -1 else line_end
     if source[region_end:line_end].strip().startswith("#"):
         region_end = line_end
-    text = "\n".join(printer.lines[chosen[0][1] : chosen[-1][2]])
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    return region_start, region_end, text
+    return region_start, region_end, _single_blank_lines("\n".join(printer.lines[chosen[0][1] : chosen[-1][2]]))

@@ -49,6 +49,8 @@ def test_every_comment_is_kept_in_order(path):
 def test_trailing_comments_stay_on_their_line():
     output = formatted('rule r error {  # opens\n  message "m"   # msg\n  forbid body contains "x"\n}  # closes\n')
     assert output == 'rule r error {  # opens\n  message "m"  # msg\n  forbid body contains "x"\n}  # closes\n'
+    example = formatted('example "e" {  # opens\n  message { body: "x" }\n  expect allow\n}\n')
+    assert example == 'example "e" {  # opens\n  message { body: "x" }\n  expect allow\n}\n'
 
 
 def test_comment_between_annotations_and_keyword_stays_there():
