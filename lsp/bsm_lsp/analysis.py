@@ -12,9 +12,11 @@ from pygls.workspace import PositionCodec
 
 from bsm_rules.checker import CheckedPolicy, PolicyUnit
 from bsm_rules.diagnostics import Diagnostic, Severity
+from bsm_rules.examples import ExampleCase
 from bsm_rules.policy import check_source
 from bsm_rules.source import SourceFile
 
+from .evaluation import SampleRun
 from .incremental import ParseCache
 from .index import SymbolIndex, build_index
 from .positions import LineIndex
@@ -46,6 +48,10 @@ class Analysis:
         self.codec = codec
         self.index: SymbolIndex = build_index(checked)
         self._lines: dict[str, LineIndex] = {}
+        # Filled by the code lenses on first use: the run on the samples with the glob it used,
+        # and the example cases with the text of the test file beside the policy they read.
+        self.sample_run: tuple[str | None, SampleRun] | None = None
+        self.example_cases: tuple[str | None, list[ExampleCase]] | None = None
 
     @property
     def unit(self) -> PolicyUnit | None:

@@ -397,36 +397,43 @@ def _silence_action(analysis: Analysis, diagnostic, lsp_diagnostic) -> types.Cod
 # -- code lens: the policy on the workspace's sample messages ------------------------------------
 
 async def _sample_run(analysis: Analysis) -> SampleRun:
-    cached = getattr(analysis, "sample_run", None)
-    key = server.samples_glob
-    if cached is not None and cached[0] == key:
-        return cached[1]
+    glob = server.samples_glob
+    if analysis.sample_run is not None and analysis.sample_run[0] == glob:
+        return analysis.sample_run[1]
+
     def evaluate() -> SampleRun:
-        return evaluate_samples(analysis.checked, sample_files(server.workspace.root_path, key))
+        return evaluate_samples(analysis.checked, sample_files(server.workspace.root_path, glob))
 
     run = await asyncio.get_running_loop().run_in_executor(server.checker_pool, evaluate)
-    analysis.sample_run = (key, run)
+    analysis.sample_run = (glob, run)
     return run
 
 
+def _test_file(analysis: Analysis) -> SourceFile | None:
+    """`NAME.test.bsm` beside the policy, as open in the editor, else as saved."""
+    if analysis.path.startswith("<") or analysis.path.endswith(".test.bsm"):
+        return None
+    path = str(Path(analysis.path).with_suffix(".test.bsm"))
+    text = server.overlay().get(path)
+    try:
+        return SourceFile(path, text) if text is not None else read_source(path)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _example_cases(analysis: Analysis) -> list[ExampleCase]:
-    """The example cases that test this policy: its own, and those of `NAME.test.bsm` beside it
-    (as open in the editor, else as saved)."""
-    cached = getattr(analysis, "example_cases", None)
-    if cached is not None:
-        return cached
+    """The example cases that test this policy: its own, and those of its test file (expanded
+    again only when that file's text changes)."""
+    test_file = _test_file(analysis)
+    test_text = test_file.text if test_file is not None else None
+    if analysis.example_cases is not None and analysis.example_cases[0] == test_text:
+        return analysis.example_cases[1]
     statements = list(analysis.unit.ast.statements) if analysis.unit else []
-    if not analysis.path.startswith("<") and not analysis.path.endswith(".test.bsm"):
-        sibling = str(Path(analysis.path).with_suffix(".test.bsm"))
-        text = server.overlay().get(sibling)
-        try:
-            source = SourceFile(sibling, text) if text is not None else read_source(sibling)
-            statements += parse_source(source)[0].statements
-        except (OSError, UnicodeDecodeError):
-            pass
+    if test_file is not None:
+        statements += parse_source(test_file)[0].statements
     cases = [case for statement in statements if isinstance(statement, ast.ExampleDef)
              for case in expand_example(statement)[0]]
-    analysis.example_cases = cases
+    analysis.example_cases = (test_text, cases)
     return cases
 
 

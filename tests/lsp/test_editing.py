@@ -174,10 +174,8 @@ async def test_code_lens_counts_the_examples_of_each_rule_in_the_policy_and_its_
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert [lens.command.title.split(" · ")[0] for lens in lenses[1:]] == ["3 examples", "1 example"]
-    # an unsaved edit of the test file counts, as open in the editor
+    # an unsaved edit of the test file counts, as open in the editor, with the policy unchanged
     open_document(client, tmp_path / "lens.test.bsm", LENS_TESTS.replace(', not_fires: ["no-gift"]', ""))
-    change_document(client, uri, 2, (0, 0), (0, 0), "# lens\n")
-    await wait_for_diagnostics(client, uri, version=2)
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert [lens.command.title.split(" · ")[0] for lens in lenses[1:]] == ["2 examples", "1 example"]
