@@ -20,7 +20,7 @@ from .schema import (
 )
 from .source import Span
 
-__all__ = ["check", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex", "template_fields"]
+__all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex", "template_fields"]
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -689,24 +689,22 @@ _ARITH[("-", TIME, DURATION)] = TIME
 _ARITH[("-", TIME, TIME)] = DURATION
 
 
-def _check_examples(units: list[PolicyUnit], checker: _Checker, rules: list[CheckedRule]) -> list[Diagnostic]:
-    from .examples import Vocabulary, check_examples
-
-    vocabulary = Vocabulary([r.id for r in rules if not r.disabled], [r.id for r in rules if r.disabled],
-                            list(checker.categories), [site.name for site in checker.reason_sites.values()])
-    return check_examples(units, vocabulary)
-
-
 def check(units: list[PolicyUnit], extra: list[Diagnostic] | None = None) -> CheckedPolicy:
     """Check a policy made of `units` (included files first, the main file last)."""
+    from .examples import check_examples, vocabulary_of
+
     checker = _Checker(units)
     checker.collect()
     rules = checker.check_rules()
-    checker.diagnostics.extend(_check_examples(units, checker, rules))
-    order = {unit.path: index for index, unit in enumerate(units)}
-    diagnostics = sorted(list(extra or []) + checker.diagnostics,
-                         key=lambda d: (order.get(d.span.source.name, -1), d.span.start))
-    return CheckedPolicy(
+    checked = CheckedPolicy(
         tuple(units), checker.header, checker.categories, checker.reason_categories, checker.patterns,
-        checker.lists, checker.domains, tuple(rules), checker.types, checker.symbols, tuple(diagnostics),
+        checker.lists, checker.domains, tuple(rules), checker.types, checker.symbols, (),
     )
+    found = list(extra or []) + checker.diagnostics + check_examples(units, vocabulary_of(checked))
+    return attrs.evolve(checked, diagnostics=tuple(in_source_order(found, units)))
+
+
+def in_source_order(diagnostics: list[Diagnostic], units) -> list[Diagnostic]:
+    """`diagnostics` sorted by file (in the order of `units`) and by offset."""
+    order = {unit.path: index for index, unit in enumerate(units)}
+    return sorted(diagnostics, key=lambda d: (order.get(d.span.source.name, -1), d.span.start))

@@ -430,9 +430,14 @@ def check_examples(units, vocabulary: Vocabulary) -> list[Diagnostic]:
 
 
 def vocabulary_of(checked) -> Vocabulary:
+    """The rules, categories and contact reasons (as first written) of a checked policy."""
+    reasons: dict[str, str] = {}
+    for category in checked.categories.values():
+        for ident in (*category.reasons, *category.aliases):
+            reasons.setdefault(ident.name.casefold(), ident.name)
     return Vocabulary(
         [r.id for r in checked.rules if not r.disabled], [r.id for r in checked.rules if r.disabled],
-        list(checked.categories), sorted({r for r in checked.reason_categories}),
+        list(checked.categories), list(reasons.values()),
     )
 
 

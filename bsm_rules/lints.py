@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from . import ast
-from .checker import CheckedPolicy, compile_regex
+from .checker import CheckedPolicy, compile_regex, in_source_order
 from .diagnostics import Diagnostic, Fix, Related, Severity
 from .parser import LOOK_ALIKES
 from .resources import bundled_policies_dir
@@ -281,8 +281,7 @@ def lint(checked: CheckedPolicy) -> list[Diagnostic]:
     found = (_unused(checked) + _empty_matching(checked) + _impossible_guards(checked)
              + _duplicated_rules(checked) + _bundled_rules_documented(checked) + _hidden_names(checked)
              + _source_hazards(checked.units) + _confusable_definitions(checked))
-    order = {unit.path: index for index, unit in enumerate(checked.units)}
-    return sorted(found, key=lambda d: (order.get(d.span.source.name, -1), d.span.start))
+    return in_source_order(found, checked.units)
 
 
 def suppress(diagnostics: list[Diagnostic], units) -> list[Diagnostic]:
