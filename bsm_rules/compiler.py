@@ -23,7 +23,7 @@ from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Te
 from .schema import ANY, BUILTINS, Type
 from .verdict import Verdict, Violation
 
-__all__ = ["CompiledPolicy", "compile_policy", "truth"]
+__all__ = ["CompiledPolicy", "ExpressionCompiler", "WordList", "compile_policy", "truth"]
 
 Fn = Callable[[MessageView], Any]
 
@@ -190,7 +190,10 @@ def _search_text(text: Text, regex, position: str | None,
 _TEXT_FIELDS = frozenset({"subject", "body", "html", "text"})
 
 
-class _ExpressionCompiler:
+class ExpressionCompiler:
+    """Turns the expressions of a checked policy into closures over a `MessageView`, on demand:
+    the evaluator, the evaluation trace and the property tests all compile through it."""
+
     def __init__(self, checked: CheckedPolicy):
         self.checked = checked
         self.patterns: dict[str, Any] = {}
@@ -695,18 +698,23 @@ class CompiledPolicy:
             raise MessageError("$.contact_reason", f"unknown contact reason '{message.contact_reason}'; known: "
                                + ", ".join(self.known_reasons))
 
-    def evaluate(self, message: Message, context: dict | None = None, now: datetime.datetime | None = None) -> Verdict:
-        self.validate(message)
+    def view(self, message: Message, context: dict | None = None, now: datetime.datetime | None = None) -> MessageView:
+        """What the compiled expressions read: the message, with the seller `context` under the
+        message's own, at time `now` (default: the current time)."""
         merged = dict(context or {})
         merged.update(message.context)
-        view = MessageView(message, merged, now or datetime.datetime.now(datetime.timezone.utc), self.reason_categories)
+        return MessageView(message, merged, now or datetime.datetime.now(datetime.timezone.utc), self.reason_categories)
+
+    def evaluate(self, message: Message, context: dict | None = None, now: datetime.datetime | None = None) -> Verdict:
+        self.validate(message)
+        view = self.view(message, context, now)
         violations: list[Violation] = []
         for rule in self.rules:
             rule.run(view, violations)
         return Verdict(message.id, tuple(violations))
 
 
-def _compile_rule(compiler: _ExpressionCompiler, rule: CheckedRule) -> _CompiledRule:
+def _compile_rule(compiler: ExpressionCompiler, rule: CheckedRule) -> _CompiledRule:
     definition = rule.definition
     guards, conditions, severity_cases, notes = [], [], [], []
     needs: list[frozenset[int]] = []
@@ -738,7 +746,7 @@ def _compile_rule(compiler: _ExpressionCompiler, rule: CheckedRule) -> _Compiled
 
 def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     """Compile a policy that checked without errors."""
-    compiler = _ExpressionCompiler(checked)
+    compiler = ExpressionCompiler(checked)
     rules = [_compile_rule(compiler, rule) for rule in checked.rules if not rule.disabled]
     compiler.prefilter.compile()
     compiled = CompiledPolicy(checked, rules)

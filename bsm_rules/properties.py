@@ -18,10 +18,9 @@ from typing import Any, Callable
 import attrs
 
 from . import ast
-from .compiler import _ExpressionCompiler, truth
+from .compiler import ExpressionCompiler, truth
 from .errors import MessageError
 from .message import parse_message
-from .runtime import MessageView
 
 __all__ = ["PropertyResult", "run_properties", "rule_plans", "benign_messages", "firing_messages",
            "avoiding_messages", "boundary_messages", "NEUTRAL_WORDS", "LANGUAGES", "NOW"]
@@ -151,7 +150,7 @@ class _Planner:
         self.st = st
         self.policy = policy
         self.checked = policy.checked
-        self.compiler = _ExpressionCompiler(self.checked)
+        self.compiler = ExpressionCompiler(self.checked)
         self.categories: dict[str, list[str]] = {
             name: [i.name for i in (*definition.reasons, *definition.aliases)]
             for name, definition in self.checked.categories.items()
@@ -444,8 +443,7 @@ def _evaluate(condition, set_knob, draft: _Draft, k: int, policy) -> bool | None
         message = parse_message(trial.message)
     except MessageError:
         return None
-    view = MessageView(message, {**trial.context, **message.context}, NOW, policy.checked.reason_categories)
-    return truth(condition(view))
+    return truth(condition(policy.compiled.view(message, trial.context, NOW)))
 
 
 def find_boundary(value_at: Callable[[int], bool | None]) -> tuple[bool, bool, int] | None:

@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from . import ast
-from .compiler import WordList, _ExpressionCompiler, truth
+from .compiler import ExpressionCompiler, WordList, truth
 from .formatter import format_expr
 from .message import Message
 from .runtime import FIELD_GETTERS, Location, MessageView, Text
@@ -54,7 +54,7 @@ def _truth_word(value: Any) -> str:
 
 
 class _Tracer:
-    def __init__(self, compiler: _ExpressionCompiler, view: MessageView):
+    def __init__(self, compiler: ExpressionCompiler, view: MessageView):
         self.compiler = compiler
         self.view = view
 
@@ -108,11 +108,7 @@ def explain_rule(policy, rule_id: str, message: Message, context: dict | None = 
         return [f"  rule {rule_id}: not in the policy"]
     if rule.disabled:
         return [f"  rule {rule_id}: disabled"]
-    merged = dict(context or {})
-    merged.update(message.context)
-    view = MessageView(message, merged, now or datetime.datetime.now(datetime.timezone.utc),
-                       checked.reason_categories)
-    tracer = _Tracer(_ExpressionCompiler(checked), view)
+    tracer = _Tracer(ExpressionCompiler(checked), policy.compiled.view(message, context, now))
     lines = [f"  rule {rule_id} ({rule.definition.span.source.name}:{rule.definition.span.line}):"]
     decided = None
     for clause in rule.definition.clauses:
