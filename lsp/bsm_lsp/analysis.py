@@ -70,8 +70,10 @@ class Analysis:
         """The position map of the document (or of an included file by path)."""
         path = path or self.path
         if path not in self._lines:
-            text = self.text if path == self.path else self.dependencies.get(path, "")
-            self._lines[path] = LineIndex(text, self.codec)
+            source = next((unit.ast.span.source for unit in self.checked.units if unit.path == path), None)
+            if source is None:
+                source = SourceFile(path, self.text if path == self.path else "")
+            self._lines[path] = LineIndex(source, self.codec)
         return self._lines[path]
 
     def own_diagnostics(self) -> list[Diagnostic]:

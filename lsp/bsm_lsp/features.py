@@ -260,7 +260,7 @@ async def _workspace_policies() -> dict[str, tuple[str, ast.Policy, LineIndex]]:
             continue
         policy = await loop.run_in_executor(server.checker_pool, _parse_file, file)
         if policy is not None:
-            found[path] = (file.as_uri(), policy, LineIndex(policy.span.source.text, server.workspace.position_codec))
+            found[path] = (file.as_uri(), policy, LineIndex(policy.span.source, server.workspace.position_codec))
     return found
 
 
