@@ -678,9 +678,10 @@ class _CompiledRule:
 class CompiledPolicy:
     """A policy ready to evaluate many messages."""
 
-    def __init__(self, checked: CheckedPolicy, rules: list[_CompiledRule]):
+    def __init__(self, checked: CheckedPolicy, rules: list[_CompiledRule], pattern_set: _PatternSet | None = None):
         self.checked = checked
         self.rules = rules
+        self.pattern_set = pattern_set
         self.categories = frozenset(checked.categories)
         self.reason_categories = checked.reason_categories
         self.known_reasons = sorted(
@@ -749,6 +750,4 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     compiler = ExpressionCompiler(checked)
     rules = [_compile_rule(compiler, rule) for rule in checked.rules if not rule.disabled]
     compiler.prefilter.compile()
-    compiled = CompiledPolicy(checked, rules)
-    compiled.pattern_set = compiler.prefilter
-    return compiled
+    return CompiledPolicy(checked, rules, compiler.prefilter)

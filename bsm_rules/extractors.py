@@ -12,6 +12,8 @@ from typing import Iterable
 import attrs
 import re2
 
+from .normalize import searchable
+
 __all__ = [
     "Found",
     "Link",
@@ -104,20 +106,6 @@ class _Match:
 
 def _compile(pattern: str) -> _Regex:
     return _Regex(pattern)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _searchable(text: str) -> str:
-    """`text` with lone surrogates (which cannot be UTF-8 encoded for re2) replaced, offsets unchanged."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
 
 
 @functools.cache
@@ -232,7 +220,7 @@ _WWW_LABEL = re.compile(r"www[0-9]{0,3}", re.IGNORECASE)
 
 def find_links(text: str) -> list[Link]:
     """Links: http(s)/ftp URLs, www. addresses and bare domains with a known public suffix."""
-    text = _searchable(text)
+    text = searchable(text)
     if "." not in text:
         return []
     email_spans: list[tuple[int, int]] | None = None
@@ -344,7 +332,7 @@ _AT_SIGNS = ("@", "\uff20", "\ufe6b")
 
 def find_emails(text: str) -> list[Found]:
     """E-mail addresses, including mailto: links (whose span covers "mailto:"); value = the address."""
-    text = _searchable(text)
+    text = searchable(text)
     if not any(at in text for at in _AT_SIGNS):
         return []
     emails: list[Found] = []
@@ -436,7 +424,7 @@ _PROSE_BEFORE_AT = frozenset(
 
 def find_obfuscated_emails(text: str) -> list[Found]:
     """Addresses written to dodge filters ("john at gmail dot com", "jsmith[at]outlook[dot]com"); value = the address."""
-    text = _searchable(text)
+    text = searchable(text)
     if "@" not in text and _AT_WORD.search(text) is None:
         return []
     found: list[Found] = []
@@ -539,7 +527,7 @@ def _is_order_id_near_miss(groups: list[str]) -> bool:
 
 def find_order_ids(text: str) -> list[Found]:
     """Amazon order ids: exactly NNN-NNNNNNN-NNNNNNN, not part of a longer digit/dash run."""
-    text = _searchable(text)
+    text = searchable(text)
     return [
         Found(start, end, text[start:end])
         for start, end, groups in _dashed_digit_runs(text)
@@ -549,7 +537,7 @@ def find_order_ids(text: str) -> list[Found]:
 
 def find_order_id_near_misses(text: str) -> list[Found]:
     """Three dash-joined digit groups shaped like an order id but with wrong group lengths (14–20 digits)."""
-    text = _searchable(text)
+    text = searchable(text)
     return [
         Found(start, end, text[start:end])
         for start, end, groups in _dashed_digit_runs(text)
@@ -585,11 +573,11 @@ _BLANK = ";"  # not a letter, digit or phone punctuation: splits candidates, kee
 
 def find_phone_numbers(text: str) -> list[Found]:
     """Phone numbers valid for a leading +country code or one of a few default regions; value = E.164."""
-    text = _searchable(text)
+    text = searchable(text)
     if not _has_digits(text, _MIN_PHONE_DIGITS):
         return []
-    searchable = _blank_non_phone_numbers(text)
-    if not _has_digits(searchable, _MIN_PHONE_DIGITS):
+    candidates = _blank_non_phone_numbers(text)
+    if not _has_digits(candidates, _MIN_PHONE_DIGITS):
         return []
     import phonenumbers  # loaded on first use: it takes a while, and most texts have no number
 
@@ -602,15 +590,15 @@ def find_phone_numbers(text: str) -> list[Found]:
                 phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164),
             )
             for match in phonenumbers.PhoneNumberMatcher(
-                searchable, region, leniency=phonenumbers.Leniency.VALID, max_tries=_MAX_PHONE_CANDIDATES
+                candidates, region, leniency=phonenumbers.Leniency.VALID, max_tries=_MAX_PHONE_CANDIDATES
             )
             if _plausible_phone(text, match)
         ]
         if found_in_region:
             accepted.extend(found_in_region)
             # Earlier regions win: later ones never see what is already taken.
-            searchable = _blanked(searchable, [(found.start, found.end) for found in found_in_region])
-            if not _has_digits(searchable, _MIN_PHONE_DIGITS):
+            candidates = _blanked(candidates, [(found.start, found.end) for found in found_in_region])
+            if not _has_digits(candidates, _MIN_PHONE_DIGITS):
                 break
     accepted.sort(key=lambda found: found.start)
     return accepted
@@ -712,7 +700,7 @@ def _emoji_support():
 
 def find_emoji(text: str) -> list[Found]:
     """Emoji, with ZWJ sequences, skin tones and keycaps as one finding; not a bare ©, ® or ™."""
-    text = _searchable(text)
+    text = searchable(text)
     if text.isascii():
         return []
     emoji, candidates = _emoji_support()
@@ -770,7 +758,7 @@ def _language_identifier():
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when there is too little prose to tell."""
-    text = _searchable(text)
+    text = searchable(text)
     prose = _prose_only(text)[:_MAX_CLASSIFIED_CHARS]
     letters = sum(1 for char in prose if char.isalpha())
     unspaced = sum(1 for _ in _UNSPACED_SCRIPT_CHAR.finditer(prose)) if not prose.isascii() else 0
