@@ -4,7 +4,6 @@ templates, applies overrides, and collects every diagnostic (with did-you-mean s
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import re
 import string as string_module
@@ -13,14 +12,15 @@ import attrs
 import re2
 
 from . import ast
-from .diagnostics import Diagnostic, Fix, Related, Severity
+from .diagnostics import Diagnostic, Fix, Related, Severity, closest_name, unknown_name
 from .schema import (
     ANY, BOOL, BUILTINS, BYTES, CONTEXT, DOMAINS, DURATION, FIELDS, NUMBER, PATTERN, STRING, TEXT,
     TIME, WORDS, Type, list_of,
 )
 from .source import Span
 
-__all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex", "template_fields"]
+__all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex", "placeholder_span",
+           "template_fields"]
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -125,7 +125,7 @@ def _unclosed_group(pattern: str) -> int | None:
     return open_groups[-1] if open_groups else None
 
 
-def _inside_string(literal: ast.StringLit, text: str, skip: int = 0) -> Span:
+def placeholder_span(literal: ast.StringLit, text: str, skip: int = 0) -> Span:
     """The span of `{text…` inside a string literal's source (from `skip` characters into
     `text`), or the whole literal when escapes make it hard to find."""
     raw = literal.span.text
@@ -164,11 +164,6 @@ def _article(noun) -> str:
     return "an" if str(noun)[:1] in "aeiou" else "a"
 
 
-def _suggest(name: str, candidates) -> str | None:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
 def _is_condition(t: Type) -> bool:
     return t in (BOOL, ANY) or t.is_list
 
@@ -205,12 +200,7 @@ class _Checker:
         self.diagnostics.append(Diagnostic(code, Severity.WARNING, message, span, label=label, **extra))
 
     def unknown(self, code: str, what: str, ident_name: str, span: Span, candidates, message: str = "") -> None:
-        suggestion = _suggest(ident_name, candidates)
-        fixes: tuple[Fix, ...] = ()
-        if suggestion:
-            replacement = f'"{suggestion}"' if span.text.startswith('"') else suggestion
-            fixes = (Fix(f"did you mean `{suggestion}`?", span, replacement),)
-        self.error(code, message or f"unknown {what} `{ident_name}`", span, label=f"not a known {what}", fixes=fixes)
+        self.diagnostics.append(unknown_name(code, what, ident_name, span, candidates, message))
 
     # -- definitions
     def collect(self) -> None:
@@ -395,8 +385,8 @@ class _Checker:
             head, *rest = name.split(".")
             field = FIELDS.get(head) or CONTEXT.get(head)
             if field is None:
-                span = _inside_string(template, head)
-                suggestion = _suggest(head, ["match", *FIELDS, *CONTEXT])
+                span = placeholder_span(template, head)
+                suggestion = closest_name(head, ["match", *FIELDS, *CONTEXT])
                 fixes = (Fix(f"did you mean `{{{suggestion}}}`?", span, suggestion),) if suggestion else ()
                 self.error(
                     "BSM212", f"unknown placeholder `{{{name}}}` in message", span, label="not a known placeholder",
@@ -408,8 +398,8 @@ class _Checker:
             for part in rest:
                 found = field_type.field(part)
                 if found is None:
-                    span = _inside_string(template, f"{head}.{part}", len(head) + 1)
-                    suggestion = _suggest(part, [n for n, _, _ in field_type.fields])
+                    span = placeholder_span(template, f"{head}.{part}", len(head) + 1)
+                    suggestion = closest_name(part, [n for n, _, _ in field_type.fields])
                     fixes = (Fix(f"did you mean `{suggestion}`?", span, suggestion),) if suggestion else ()
                     self.error("BSM202", f"`{head}` has no field `{part}`", span, label="not a known field",
                                fixes=fixes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import unicodedata
 from collections.abc import Iterable
@@ -10,7 +11,8 @@ import attrs
 
 from .source import Span
 
-__all__ = ["Diagnostic", "Fix", "Related", "Severity", "caret_snippet", "render", "render_all"]
+__all__ = ["Diagnostic", "Fix", "Related", "Severity", "caret_snippet", "closest_name", "render", "render_all",
+           "unknown_name"]
 
 
 class Severity(enum.Enum):
@@ -93,6 +95,24 @@ class Diagnostic:
 
 _COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m", "note": "\x1b[1;34m"}
 _RESET = "\x1b[0m"
+
+
+def closest_name(name: str, candidates) -> str | None:
+    """The candidate a misspelt `name` was probably meant to be, if one is close enough."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown_name(code: str, what: str, name: str, span: Span, candidates, message: str = "") -> Diagnostic:
+    """An error for a `name` that is none of `candidates`, with a did-you-mean fix writing the
+    closest one in place of `span` (in quotes when `span` is a string)."""
+    suggestion = closest_name(name, candidates)
+    fixes: tuple[Fix, ...] = ()
+    if suggestion:
+        replacement = f'"{suggestion}"' if span.text.startswith('"') else suggestion
+        fixes = (Fix(f"did you mean `{suggestion}`?", span, replacement),)
+    return Diagnostic(code, Severity.ERROR, message or f"unknown {what} `{name}`", span, label=f"not a known {what}",
+                      fixes=fixes)
 
 
 def _paint(text: str, kind: str, color: bool) -> str:

@@ -4,7 +4,6 @@ BSM6xx diagnostics), expands table rows into cases, and runs the cases against a
 from __future__ import annotations
 
 import datetime
-import difflib
 import json
 import re
 from pathlib import Path
@@ -13,7 +12,8 @@ from typing import Any, Collection
 import attrs
 
 from . import ast
-from .diagnostics import Diagnostic, Fix, Severity
+from .checker import placeholder_span
+from .diagnostics import Diagnostic, Severity, unknown_name
 from .errors import MessageError
 from .message import Message, parse_context, parse_message
 from .source import Span
@@ -84,11 +84,6 @@ class ExampleResult:
         return not self.problems
 
 
-def _suggest(name: str, candidates) -> str | None:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
 class _Expander:
     """Turns one example into cases, collecting diagnostics on the way."""
 
@@ -100,12 +95,8 @@ class _Expander:
     def error(self, code: str, message: str, span: Span, label: str = "", **extra) -> None:
         self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, span, label=label, **extra))
 
-    def unknown(self, code: str, what: str, name: str, span: Span, candidates, quoted: bool = False) -> None:
-        suggestion = _suggest(name, candidates)
-        fixes = ()
-        if suggestion:
-            fixes = (Fix(f"did you mean `{suggestion}`?", span, f'"{suggestion}"' if quoted else suggestion),)
-        self.error(code, f"unknown {what} `{name}`", span, label=f"not a known {what}", fixes=fixes)
+    def unknown(self, code: str, what: str, name: str, span: Span, candidates) -> None:
+        self.diagnostics.append(unknown_name(code, what, name, span, candidates))
 
     # -- structure
     def expand(self) -> list[ExampleCase]:
@@ -132,7 +123,7 @@ class _Expander:
         fires = [rule for entry in kinds.get(ast.ExampleFires, []) if not entry.negated for rule in entry.rules]
         not_fires = [rule for entry in kinds.get(ast.ExampleFires, []) if entry.negated for rule in entry.rules]
         for rule in fires + not_fires:
-            self.check_rule(rule.name, rule.span, quoted=False)
+            self.check_rule(rule.name, rule.span)
         expect = kinds.get(ast.ExampleExpect, [None])[0]
         if expect is not None and expect.verdict.name not in VERDICT_NAMES:
             self.unknown("BSM604", "verdict", expect.verdict.name, expect.verdict.span, VERDICT_NAMES)
@@ -163,14 +154,14 @@ class _Expander:
                 names.update(entry.key.name for entry in row.entries if entry.key.name not in ROW_KEYS)
         return names
 
-    def check_rule(self, name: str, span: Span, quoted: bool) -> None:
+    def check_rule(self, name: str, span: Span) -> None:
         if self.vocabulary is None:
             return
         if name in self.vocabulary.disabled:
             self.error("BSM601", f"rule `{name}` is disabled in this policy, so it never fires", span,
                        label="disabled rule", notes=("help: remove it from the example, or do not disable it",))
         elif name not in self.vocabulary.rules:
-            self.unknown("BSM601", "rule id", name, span, self.vocabulary.rules, quoted)
+            self.unknown("BSM601", "rule id", name, span, self.vocabulary.rules)
 
     # -- one case
     def case(self, message_entry: ast.ExampleMessage, context_entry: ast.ExampleContext | None,
@@ -226,7 +217,7 @@ class _Expander:
                        entry.value.span, label="not a verdict")
             return None
         if entry.value.value not in VERDICT_NAMES:
-            self.unknown("BSM604", "verdict", entry.value.value, entry.value.span, VERDICT_NAMES, quoted=True)
+            self.unknown("BSM604", "verdict", entry.value.value, entry.value.span, VERDICT_NAMES)
             return None
         return entry.value.value
 
@@ -238,7 +229,7 @@ class _Expander:
                 self.error("BSM601", f"`{entry.key.name}` in a row lists rule ids as strings", item.span,
                            label="not a rule id string")
                 continue
-            self.check_rule(item.value, item.span, quoted=True)
+            self.check_rule(item.value, item.span)
             found.append(item.value)
         return tuple(found)
 
@@ -269,8 +260,10 @@ class _Expander:
             value = message.get(key)
             if isinstance(value, str) and value.casefold() not in {k.casefold() for k in known}:
                 node = _node_at(entry.fields, "$." + key)
-                span = node.span if node is not None else entry.span
-                self.unknown("BSM603", what, value, span, known, quoted=node is not None)
+                if node is None:  # from a message file: no place in the policy to correct
+                    self.unknown("BSM603", what, value, entry.span, ())
+                else:
+                    self.unknown("BSM603", what, value, node.span, known)
 
     def load_file(self, source: ast.StringLit) -> dict | None:
         base = Path(source.span.source.name).parent if not source.span.source.name.startswith("<") else Path.cwd()
@@ -311,7 +304,7 @@ class _Expander:
                 return row[whole.group(1)]
             unknown = [m.group(1) for m in _PLACEHOLDER.finditer(value.value) if m.group(1) and m.group(1) not in row]
             if unknown:
-                self.unknown("BSM607", "column", unknown[0], value.span, row, quoted=False)
+                self.unknown("BSM607", "column", unknown[0], placeholder_span(value, unknown[0]), row)
             return _substitute(value.value, row)
         if isinstance(value, (ast.NumberLit, ast.BoolLit)):
             return value.value

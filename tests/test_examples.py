@@ -167,6 +167,7 @@ def test_table_columns_are_checked():
 '''
     (unknown,) = [d for d in _checked(text).diagnostics if d.code == "BSM607"]
     assert unknown.message == "unknown column `subjet`" and unknown.fixes[0].replacement == "subject"
+    assert unknown.span.text == unknown.fixes[0].span.text == "subjet"  # the fix keeps the quotes and braces
     missing = [d for d in _checked(text.replace('{ subject: "y" }', '{ other: "y" }')).diagnostics
                if d.code == "BSM607"]
     assert any(d.message == "this row has no value for other" and d.span.text == '{ subject: "x" }' for d in missing)
