@@ -125,11 +125,14 @@ async def test_code_lens_counts_the_samples_each_rule_flags(client, tmp_path):
         (span(0, 7, 0, 13), "3 samples: 1 allow, 2 warn, 0 block, 0 invalid", "bsm.evaluateSamples"),
         (span(3, 5, 3, 13), "0 examples · 1 of 3 samples flagged · evaluate on samples", "bsm.evaluateSamples"),
     ]
+    shown = len(client.messages)
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="bsm.evaluateSamples", arguments=[uri, "no-gifts"]))
     assert result == {"total": 3, "verdicts": {"allow": 1, "warn": 2}, "problem": None,
                       "rule": "no-gifts", "flagged": ["gift"]}
-    assert "no-gifts: 1 of 3 samples flagged (gift)" in [m.message for m in client.messages]
+    # The server shows the message before it answers, on the same stream: it has arrived.
+    assert [(m.type, m.message) for m in client.messages[shown:]] == [
+        (types.MessageType.Info, "no-gifts: 1 of 3 samples flagged (gift)")]
 
 
 async def test_code_lens_without_a_valid_policy_explains_why(client, tmp_path):
