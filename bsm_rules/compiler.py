@@ -8,7 +8,6 @@ message that made it true; `forbid` reports a violation at each of them."""
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Any, Callable
 
 import attrs
@@ -20,7 +19,7 @@ from .errors import MessageError
 from .message import Message
 from .normalize import normalize, searchable
 from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text, locations_of
-from .schema import ANY, BUILTINS, Type
+from .schema import ANY, Type
 from .verdict import Verdict, Violation
 
 __all__ = ["CompiledPolicy", "ExpressionCompiler", "WordList", "compile_policy", "truth"]

@@ -6,7 +6,6 @@ import functools
 import ipaddress
 import os
 import re
-import unicodedata
 from typing import Iterable
 
 import attrs
