@@ -332,9 +332,6 @@ class _Builder(Transformer):
             key = ast.Ident(key.value, key.span)
         return ast.ObjectEntry(key, value, self._span(meta))
 
-    def value_list(self, meta, children):
-        return ast.ListLit(tuple(c for c in children if c is not None), self._span(meta))
-
     def negative_number(self, meta, children):
         number = self.number(meta, children)
         return ast.NumberLit(-number.value, number.unit, "-" + number.text, self._span(meta))
