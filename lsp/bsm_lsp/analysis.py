@@ -10,6 +10,7 @@ from pathlib import Path
 from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec
 
+from bsm_rules import ast
 from bsm_rules.checker import CheckedPolicy, PolicyUnit
 from bsm_rules.diagnostics import Diagnostic, Severity
 from bsm_rules.examples import ExampleCase
@@ -94,8 +95,6 @@ def analyze(uri: str, version: int | None, text: str, overlay: dict[str, str],
 
 
 def _failed(source: SourceFile) -> CheckedPolicy:
-    from bsm_rules import ast
-
     policy = ast.Policy((), source.span(0, len(source.text)))
     problem = Diagnostic("BSM001", Severity.ERROR, "internal error while checking this policy; see the server log",
                          source.span(0, 0))

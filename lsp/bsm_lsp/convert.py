@@ -7,12 +7,14 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from bsm_rules import ast
 from bsm_rules.codes import docs_url
 from bsm_rules.diagnostics import Diagnostic, Severity
+from bsm_rules.loader import resolve_include
 
 from .analysis import Analysis
 
-__all__ = ["to_lsp_diagnostics", "SEVERITIES", "uri_of"]
+__all__ = ["to_lsp", "to_lsp_diagnostics", "SEVERITIES", "uri_of"]
 
 SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -69,9 +71,6 @@ def to_lsp_diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
 
 
 def _included_errors(analysis: Analysis) -> list[types.Diagnostic]:
-    from bsm_rules import ast
-    from bsm_rules.loader import resolve_include
-
     unit = analysis.unit
     if unit is None:
         return []

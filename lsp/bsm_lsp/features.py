@@ -284,19 +284,23 @@ async def workspace_symbols(params: types.WorkspaceSymbolParams) -> list[types.S
 
 # -- formatting -----------------------------------------------------------------------------------
 
-def _formatted(analysis: Analysis) -> str | None:
-    """The document as `bsm fmt` writes it, or None when it has syntax errors."""
+def _parsed(analysis: Analysis) -> ast.Policy | None:
+    """The document parsed as `bsm fmt` parses it, or None when it has syntax errors (which
+    `bsm fmt` refuses to format)."""
     policy, syntax = parse_source(SourceFile(analysis.path, analysis.text))
-    return None if syntax else format_policy(policy)
+    return None if syntax else policy
 
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 @guarded
 async def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
     analysis = await server.analysis(params.text_document.uri)
-    formatted = _formatted(analysis)
-    if formatted is None or formatted == analysis.text:
-        return None if formatted is None else []
+    policy = _parsed(analysis)
+    if policy is None:
+        return None
+    formatted = format_policy(policy)
+    if formatted == analysis.text:
+        return []
     return [types.TextEdit(range=types.Range(start=types.Position(line=0, character=0), end=analysis.lines().end),
                            new_text=formatted)]
 
@@ -306,8 +310,8 @@ async def formatting(params: types.DocumentFormattingParams) -> list[types.TextE
 async def range_formatting(params: types.DocumentRangeFormattingParams) -> list[types.TextEdit] | None:
     """The statements the range touches, formatted as `bsm fmt` formats them."""
     analysis = await server.analysis(params.text_document.uri)
-    policy, syntax = parse_source(SourceFile(analysis.path, analysis.text))
-    if syntax:
+    policy = _parsed(analysis)
+    if policy is None:
         return None
     lines = analysis.lines()
     region = format_statements(policy, lines.offset(params.range.start), lines.offset(params.range.end))

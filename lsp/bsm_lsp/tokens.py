@@ -3,6 +3,7 @@ checked AST, encoded relative to the previous token in the client's position uni
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from lsprotocol import types
@@ -97,7 +98,6 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
-    import bisect
     index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
     return index >= 0 and spans[index][0] <= offset < spans[index][1]
 
