@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import os
 from pathlib import Path
-from typing import Any
 
 from .checker import CheckedPolicy, check
 from .compiler import CompiledPolicy, compile_policy
@@ -76,16 +75,22 @@ def _with_diagnostics(checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> 
     return attrs.evolve(checked, diagnostics=tuple(diagnostics))
 
 
+def _policy_file(policy: str | os.PathLike) -> str | os.PathLike | None:
+    """The file a policy argument names (a path, or `bundled:NAME`), or None when it is policy text."""
+    if isinstance(policy, os.PathLike):
+        return policy
+    if "\n" not in policy and "{" not in policy and (policy.endswith(".bsm") or Path(policy).is_file()):
+        return policy
+    if policy.startswith("bundled:"):
+        return bundled_policy_path(policy.removeprefix("bundled:"))
+    return None
+
+
 def _source_of(policy: str | os.PathLike) -> SourceFile:
     from .loader import read_source
 
-    if isinstance(policy, os.PathLike):
-        return read_source(policy)
-    if "\n" not in policy and "{" not in policy and (policy.endswith(".bsm") or Path(policy).is_file()):
-        return read_source(policy)
-    if policy.startswith("bundled:"):
-        return read_source(bundled_policy_path(policy.removeprefix("bundled:")))
-    return SourceFile("<text>", policy)
+    path = _policy_file(policy)
+    return SourceFile("<text>", policy) if path is None else read_source(path)
 
 
 def check_policy(policy: str | os.PathLike) -> CheckedPolicy:
@@ -103,15 +108,14 @@ def _check_with_cache(policy: str | os.PathLike) -> CheckedPolicy:
     """`check_policy`, reusing the checked form of an unchanged policy file from an earlier run."""
     from . import policy_cache
 
-    is_file = isinstance(policy, os.PathLike) or (
-        "\n" not in policy and "{" not in policy and not policy.startswith("bundled:") and Path(policy).is_file())
-    if not is_file:
+    path = _policy_file(policy)
+    if path is None or not Path(path).is_file():
         return check_policy(policy)
-    checked = policy_cache.load_cached(Path(policy))
+    checked = policy_cache.load_cached(Path(path))
     if checked is None:
         checked = check_policy(policy)
         if checked.ok:
-            policy_cache.store(Path(policy), checked)
+            policy_cache.store(Path(path), checked)
     return checked
 
 
@@ -123,5 +127,3 @@ def load_policy(policy: str | os.PathLike | None = None) -> Policy:
         raise PolicyError([d for d in checked.diagnostics if d.is_error] + [d for d in checked.diagnostics if not d.is_error])
     return Policy(checked)
 
-
-del Any
