@@ -11,8 +11,8 @@ import attrs
 
 from .source import Span
 
-__all__ = ["Diagnostic", "Fix", "Related", "Severity", "caret_snippet", "closest_name", "render", "render_all",
-           "unknown_name"]
+__all__ = ["BIDI_CONTROLS", "INVISIBLE_CHARACTERS", "Diagnostic", "Fix", "Related", "Severity", "caret_snippet",
+           "closest_name", "render", "render_all", "unknown_name"]
 
 
 class Severity(enum.Enum):
@@ -119,13 +119,15 @@ def _paint(text: str, kind: str, color: bool) -> str:
     return f"{_COLORS[kind]}{text}{_RESET}" if color else text
 
 
+#: Characters that reorder how a line is displayed, and characters that show nothing at all.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+INVISIBLE_CHARACTERS = frozenset("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u2060\u2061\u2062"
+                                 "\u2063\u2064\u3164\ufeff\uffa0")
+
 # Characters that would misalign the carets or reorder the shown line are drawn as one visible
 # character each: tabs as a space, invisible and bidirectional controls as U+FFFD.
-_SHOWN_AS = {ord("\t"): " "} | {
-    ord(char): "\ufffd"
-    for char in "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b"
-                "\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u3164\ufeff\uffa0"
-} | dict.fromkeys(range(0xD800, 0xE000), "\ufffd")  # lone surrogates (from JSON text) cannot be printed
+_SHOWN_AS = {ord("\t"): " "} | {ord(char): "\ufffd" for char in BIDI_CONTROLS | INVISIBLE_CHARACTERS} | dict.fromkeys(
+    range(0xD800, 0xE000), "\ufffd")  # lone surrogates (from JSON text) cannot be printed
 
 
 def caret_snippet(text: str, start: int, end: int, label: str = "", marker: str = "^", gutter: int = 0,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import ast
 from .checker import CheckedPolicy, compile_regex, in_source_order
-from .diagnostics import Diagnostic, Fix, Related, Severity
+from .diagnostics import BIDI_CONTROLS, INVISIBLE_CHARACTERS, Diagnostic, Fix, Related, Severity
 from .parser import LOOK_ALIKES
 from .resources import bundled_policies_dir
 from .schema import CONTEXT, FIELDS
@@ -18,8 +18,6 @@ from .source import Span
 
 __all__ = ["lint", "suppress"]
 
-_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_INVISIBLE = set("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\u3164\ufeff\uffa0")
 _ALLOW_COMMENT = re.compile(r"#\s*bsm-allow:\s*([A-Z0-9, ]+)")
 _CONFUSABLE_ASCII = str.maketrans({"0": "o", "1": "l", "I": "l", "|": "l"})
 
@@ -230,9 +228,9 @@ def _source_hazards(units) -> list[Diagnostic]:
         for line_start, line in _lines(source.text):
             if line.isascii():  # every hazard character is outside ASCII
                 continue
-            bidi = [i for i, char in enumerate(line) if char in _BIDI]
+            bidi = [i for i, char in enumerate(line) if char in BIDI_CONTROLS]
             invisible = [i for i, char in enumerate(line)
-                         if char in _INVISIBLE and not (line_start + i == 0 and char == "\ufeff")]  # a leading BOM is fine
+                         if char in INVISIBLE_CHARACTERS and not (line_start + i == 0 and char == "\ufeff")]  # a leading BOM is fine
             if bidi:
                 found.append(_hazard(
                     "BSM508", "bidirectional control character", source, line_start, line, bidi,
