@@ -116,6 +116,23 @@ async def test_errors_in_an_included_file_show_at_the_include(client, tmp_path):
     assert diagnostics[0].related_information[0].location.uri == (tmp_path / "common.bsm").as_uri()
 
 
+async def test_file_is_rediagnosed_when_an_included_file_changes_on_disk(client, tmp_path):
+    common = tmp_path / "common.bsm"
+    common.write_text(COMMON, encoding="utf-8")
+    shop_uri = open_document(client, tmp_path / "shop.bsm", SHOP)
+    assert await wait_for_diagnostics(client, shop_uri, version=1) == []
+
+    mark = len(client.published)
+    # The included file is not open: the editor reports its change through the file watcher.
+    common.write_text(COMMON.replace("list gifts", "list presents"), encoding="utf-8")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=common.as_uri(), type=types.FileChangeType.Changed)]))
+    diagnostics = await wait_for_diagnostics(client, shop_uri, version=1, after=mark)
+    assert [(d.code, d.range, d.message) for d in diagnostics] == [
+        ("BSM201", span(6, 23, 6, 28), "unknown name `gifts`"),
+    ]
+
+
 def set_debounce(client, milliseconds: int) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"bsm": {"debounceMs": milliseconds}}))
