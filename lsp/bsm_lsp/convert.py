@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from lsprotocol import types
@@ -33,7 +34,9 @@ def uri_of(path: str, analysis: Analysis) -> str:
     return from_fs_path(path) or analysis.uri
 
 
+@functools.cache
 def _code_description(code: str) -> types.CodeDescription | None:
+    """A link to the code's page in the repository's docs (looked up once per code)."""
     page = _REPOSITORY / docs_url(code)
     return types.CodeDescription(href=page.as_uri()) if page.is_file() else None
 

@@ -4,6 +4,7 @@ ranges in UTF-16 units, after incremental edits, across includes, and never stal
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from lsp_session import change_document, open_document, span, wait_for_diagnosti
 from bsm_rules.policy import check_policy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 BROKEN = '''policy "shop"
 
@@ -47,6 +50,7 @@ async def test_unknown_name_is_reported_at_its_range(client, tmp_path):
     assert [(d.code, d.range, d.severity, d.source, d.message) for d in diagnostics] == [
         ("BSM201", span(4, 22, 4, 27), types.DiagnosticSeverity.Error, "bsm", "unknown name `linkz`"),
     ]
+    assert diagnostics[0].code_description.href == (REPOSITORY / "docs" / "diagnostics" / "BSM201.md").as_uri()
 
 
 async def test_same_findings_as_lint(client, tmp_path):
