@@ -57,6 +57,8 @@ def _context_from_args(args) -> dict:
                 document = json.load(handle)
         except OSError as error:
             raise _UsageError(f"--context {args.context}: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise _UsageError(f"--context {args.context}: not UTF-8 text") from None
         except json.JSONDecodeError as error:
             raise _UsageError(f"--context {args.context}: not valid JSON: {error.msg} at line {error.lineno}") from None
         try:
@@ -66,9 +68,10 @@ def _context_from_args(args) -> dict:
     for key in ("avg_daily_orders", "sent_today"):
         value = getattr(args, key)
         if value is not None:
-            if value < 0:
-                raise _UsageError(f"--{key.replace('_', '-')} must be >= 0")
-            context[key] = value
+            try:  # the flags obey the same rules as a context object (no negative, NaN or infinite figures)
+                context.update(parse_context({key: value}, ""))
+            except MessageError as error:
+                raise _UsageError(f"--{key.replace('_', '-')}: {error.reason}") from None
     return context
 
 

@@ -86,6 +86,9 @@ def results(output: str) -> list[dict]:
 
 
 def write(path: Path, content) -> str:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+        return str(path)
     path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
     return str(path)
 
@@ -293,6 +296,10 @@ def test_now_option_decides_late_responses(tmp_path):
     (lambda d: [write(d / "m.json", CLEAN), "--context", write(d / "c.json", {"sent_today": "many"})], "sent_today"),
     (lambda d: [write(d / "m.json", CLEAN), "--sent-today", "-1"], "--sent-today"),
     (lambda d: [write(d / "m.json", CLEAN), "--sent-today", "lots"], "--sent-today"),
+    (lambda d: [write(d / "m.json", CLEAN), "--avg-daily-orders", "-0.5"], "--avg-daily-orders: expected a value >= 0"),
+    (lambda d: [write(d / "m.json", CLEAN), "--avg-daily-orders", "nan"], "--avg-daily-orders: expected a value >= 0"),
+    (lambda d: [write(d / "m.json", CLEAN), "--avg-daily-orders", "inf"], "--avg-daily-orders: expected a value >= 0"),
+    (lambda d: [write(d / "m.json", CLEAN), "--context", write(d / "c.json", b"\xff{}")], "not UTF-8 text"),
     (lambda d: [write(d / "m.json", CLEAN), "--now", "tomorrow"], "--now"),
     (lambda d: [write(d / "m.json", CLEAN), "--format", "yaml"], "--format"),
 ])
