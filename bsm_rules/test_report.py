@@ -13,7 +13,7 @@ import attrs
 from .diagnostics import render
 from .examples import ExampleResult, collect_cases, run_case
 
-__all__ = ["run_test_command", "policy_files", "RuleCoverage", "coverage_of"]
+__all__ = ["run_test_command", "RuleCoverage", "coverage_of"]
 
 
 @attrs.define
@@ -39,22 +39,6 @@ class _FileReport:
     error: str | None = None
 
 
-def policy_files(paths: list[str]) -> tuple[list[Path], list[str]]:
-    """The `.bsm` files named or found (recursively) under the directories named; and the paths
-    that do not exist."""
-    found: list[Path] = []
-    missing: list[str] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.bsm") if p.is_file()))
-        elif path.is_file():
-            found.append(path)
-        else:
-            missing.append(name)
-    return list(dict.fromkeys(found)), missing
-
-
 def _rule_key(checked, rule) -> tuple[str, str]:
     return (str(Path(rule.definition.span.source.name).resolve()), rule.id)
 
@@ -77,22 +61,23 @@ def coverage_of(entries) -> list[RuleCoverage]:
 def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
     from .cli import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
     from .errors import PolicyError
+    from .loader import policy_files
     from .policy import Policy, check_policy
 
     files, missing = policy_files(args.paths)
     status = EXIT_OK
-    for name in missing:
-        print(f"bsm test: {name}: no such file or directory", file=err)
+    for diagnostic in missing:
+        print(f"bsm test: {diagnostic.message}", file=err)
         status = EXIT_INVALID
     reports: list[_FileReport] = []
     coverage_entries = []
     now = getattr(args, "now_value", None)
     probed: set = set()
     for path in files:
-        report = _FileReport(str(path))
+        report = _FileReport(path)
         reports.append(report)
         try:
-            checked = check_policy(path)
+            checked = check_policy(Path(path))
         except PolicyError as error:
             report.diagnostics = error.diagnostics
             report.error = "cannot read the policy"
