@@ -126,7 +126,7 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
 def _cmd_lint(args, out: TextIO, err: TextIO) -> int:
     from .lint_report import run_lint
 
-    return run_lint(args, out, err)
+    return run_lint(args, out, err, args.format == "text" and _use_color(out))
 
 
 def _cmd_fmt(args, out: TextIO, err: TextIO) -> int:

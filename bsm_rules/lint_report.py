@@ -121,7 +121,7 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict:
     }
 
 
-def run_lint(args, out: TextIO, err: TextIO) -> int:
+def run_lint(args, out: TextIO, err: TextIO, color: bool) -> int:
     from .cli import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 
     run = lint_paths(args.paths)
@@ -131,7 +131,6 @@ def run_lint(args, out: TextIO, err: TextIO) -> int:
     elif args.format == "sarif":
         out.write(json.dumps(to_sarif(diagnostics), indent=2, ensure_ascii=False) + "\n")
     else:
-        color = out.isatty() and "NO_COLOR" not in os.environ
         for diagnostic in diagnostics:
             print(render(diagnostic, color), file=out, end="\n\n")
         errors = sum(d.is_error for d in diagnostics)
