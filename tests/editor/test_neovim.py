@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from editor_processes import group_alive, stop_group
 
 INIT = Path(__file__).resolve().parent / "nvim_init.lua"
 NVIM = shutil.which("nvim")
@@ -25,30 +26,15 @@ rule no-links error {
 '''
 
 
-
 def _nvim() -> str:
     assert NVIM is not None, "Neovim is not installed: .ci/install installs Debian's neovim"
     return NVIM
 
 
-def _stop_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
 def _run_neovim(tmp_path: Path, text: str) -> tuple[subprocess.Popen, dict]:
     """Open `text` as a policy in headless Neovim with the bsm server; Neovim writes the
-    diagnostics it received and quits. Returns the finished process and what it wrote."""
+    diagnostics it received and quits. Returns the finished process and what it wrote; on any
+    failure, Neovim's process group (the language server included) is stopped."""
     policy = tmp_path / "shop.bsm"
     policy.write_text(text, encoding="utf-8")
     out = tmp_path / "diagnostics.json"
@@ -63,16 +49,16 @@ def _run_neovim(tmp_path: Path, text: str) -> tuple[subprocess.Popen, dict]:
         start_new_session=True)
     try:
         _, stderr = process.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        _stop_group(process)
+        assert process.returncode == 0, stderr.decode(errors="replace")
+        return process, json.loads(out.read_text(encoding="utf-8"))
+    except BaseException:
+        stop_group(process)
         raise
-    assert process.returncode == 0, stderr.decode(errors="replace")
-    return process, json.loads(out.read_text(encoding="utf-8"))
 
 
 def test_neovim_receives_the_diagnostics(tmp_path):
     process, result = _run_neovim(tmp_path, BROKEN)
-    _stop_group(process)
+    stop_group(process)
     assert result["answered"] is True
     assert result["diagnostics"] == [{
         "line": 5, "col": 22, "end_line": 5, "end_col": 27, "severity": 1, "source": "bsm",
@@ -85,8 +71,8 @@ def test_the_server_stops_with_neovim(tmp_path):
     try:
         assert result == {"answered": True, "diagnostics": []}
         deadline = time.monotonic() + 10
-        while _group_alive(process.pid) and time.monotonic() < deadline:
+        while group_alive(process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _group_alive(process.pid), "the language server outlived Neovim"
+        assert not group_alive(process.pid), "the language server outlived Neovim"
     finally:
-        _stop_group(process)
+        stop_group(process)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from editor_processes import run_in_group, stop_group
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = REPO / "lsp" / "vscode"
@@ -90,31 +90,10 @@ def _free_port() -> int:
 
 
 def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, start_new_session=True, **kwargs)
+    result = run_in_group(command, timeout=300, **kwargs)
     if result.returncode != 0:
         pytest.fail(f"{' '.join(map(str, command))} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
-
-
-def _stop_group(process: subprocess.Popen) -> None:
-    """Ends the process and everything it started: it leads its own process group."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        process.poll()
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
 
 
 def _scratch(root: Path) -> dict[str, Path]:
@@ -212,8 +191,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
             pytest.fail("the browser driver did not finish within 240 s")
     finally:
         if driver is not None:
-            _stop_group(driver)
-        _stop_group(server)
+            stop_group(driver)
+        stop_group(server)
 
     lines = stdout.strip().splitlines()
     if not lines:
