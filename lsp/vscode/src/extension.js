@@ -35,6 +35,7 @@ let clientProcess;
 let serverState;
 let statusItem;
 let outputChannel;
+let policyWatcher;
 let pending = Promise.resolve();
 
 function workspaceFolderPath() {
@@ -229,6 +230,8 @@ async function startServer() {
       { scheme: "untitled", language: "bsm" },
     ],
     diagnosticCollectionName: "bsm",
+    // Policies changed outside the editor (an included file saved by another tool) are checked again.
+    synchronize: { fileEvents: policyWatcher },
     initializationOptions: serverSettings(config),
     outputChannel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -305,9 +308,11 @@ function activate(context) {
   statusItem = vscode.window.createStatusBarItem("bsm.server", vscode.StatusBarAlignment.Left, 0);
   statusItem.name = "bsm language server";
   statusItem.command = "bsm.restartServer";
+  policyWatcher = vscode.workspace.createFileSystemWatcher("**/*.bsm");
   context.subscriptions.push(
     outputChannel,
     statusItem,
+    policyWatcher,
     vscode.commands.registerCommand("bsm.restartServer", restartServer),
     vscode.commands.registerCommand("bsm.showOutput", () => outputChannel.show(true)),
     vscode.workspace.onDidChangeConfiguration(configurationChanged),
