@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -132,11 +133,25 @@ def test_count_daily_with_workers_matches_one_process(tmp_path):
 
 
 def test_stdin_json_lines_are_read_as_a_stream():
-    lines = "".join(json.dumps(_message(n)) + "\n" for n in range(1, 4))
-    process = subprocess.run([sys.executable, "-m", "bsm_rules.cli", "check", "--format", "json", "--now", NOW, "-"],
-                             input=lines, capture_output=True, text=True, timeout=120)
-    assert [r["message"] for r in _results(process.stdout)] == ["m1", "m2", "m3"]
-    assert process.stderr == ""
+    """Results of the first lines come out while standard input is still open."""
+    process = subprocess.Popen([sys.executable, "-u", "-m", "bsm_rules.cli", "check", "--format", "json", "--now",
+                                NOW, "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        process.stdin.write("".join(json.dumps(_message(n)) + "\n" for n in range(1, 4)))
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready, "no result before the end of the input"
+        first = process.stdout.readline()
+        assert first, process.stderr.read()
+        assert json.loads(first)["message"] == "m1"
+        process.stdin.write(json.dumps(_message(4)) + "\n")
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert [r["message"] for r in _results(out)] == ["m2", "m3", "m4"]
+    assert err == ""
 
 
 class _Terminal(io.StringIO):
