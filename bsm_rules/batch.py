@@ -50,7 +50,6 @@ class _Evaluator:
     def __init__(self, policy, options: BatchOptions):
         self.policy = policy
         self.options = options
-        self.now = options.now
 
     def __call__(self, entry: tuple[InputItem, int | None]) -> Outcome:
         item, sent_today = entry
@@ -64,7 +63,7 @@ class _Evaluator:
                 context = self.options.context
                 if sent_today is not None:
                     context = {**context, "sent_today": sent_today}
-                result = self.policy.compiled.evaluate(message, context, self.now).to_json()
+                result = self.policy.compiled.evaluate(message, context, self.options.now).to_json()
             except MessageError as error:
                 result = invalid_result(_message_id(item), f"{item.where}: {error}")
             except Exception as error:  # a bug must not stop the batch or lose the other results
