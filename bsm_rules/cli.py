@@ -1,5 +1,5 @@
-"""The `bsm` command line: thin wrappers over the library; `main(argv) -> int`, exit statuses
-defined once below."""
+"""The `bsm` command line: thin wrappers over the library; `main(argv) -> int` returns one of the
+exit statuses of `exit_status`."""
 
 from __future__ import annotations
 
@@ -12,13 +12,12 @@ from typing import TextIO
 
 from .diagnostics import render
 from .errors import MessageError, PolicyError
+from .exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from .message import parse_context, parse_timestamp
 
 __all__ = ["main", "EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID"]
 
-EXIT_OK = 0          # every message allowed or warned; a clean lint/test run
-EXIT_BLOCKED = 1     # some message blocked; lint errors; failed tests; fmt --check found changes
-EXIT_INVALID = 2     # invalid input or misuse of the command
+MAX_JOBS = 64  # more worker processes than this only fights over the cores
 
 
 class _UsageError(Exception):
@@ -86,8 +85,8 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
             now = parse_timestamp(args.now, "--now")
         except MessageError as error:
             raise _UsageError(str(error)) from None
-    if args.jobs < 0:
-        raise _UsageError("--jobs must be >= 0 (0 = one process per core)")
+    if not 0 <= args.jobs <= MAX_JOBS:
+        raise _UsageError(f"--jobs must be from 0 to {MAX_JOBS} (0 = one process per core)")
     policy = _load(args.policy, err)
     if policy is None:
         return EXIT_INVALID

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from .codes import CODES, docs_url
 from .diagnostics import Diagnostic, render
+from .exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from .loader import describe_read_error, policy_files, unreadable_diagnostic
 
 __all__ = ["LintRun", "lint_paths", "run_lint", "to_sarif"]
@@ -122,7 +123,6 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict:
 
 
 def run_lint(args, out: TextIO, err: TextIO, color: bool) -> int:
-    from .cli import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 
     run = lint_paths(args.paths)
     diagnostics = run.diagnostics

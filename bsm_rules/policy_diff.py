@@ -10,6 +10,7 @@ from typing import Callable, TextIO
 import attrs
 
 from .errors import MessageError
+from .exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from .message import parse_message
 
 __all__ = ["Change", "CorpusMessage", "boundary_corpus", "diff_policies", "run_diff_command"]
@@ -46,7 +47,7 @@ def boundary_corpus(policy, label: str) -> list[CorpusMessage]:
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-    from .properties import CannotDerive, _drafts, _with_context, rule_plans
+    from .properties import CannotDerive, draft_messages, with_context, rule_plans
 
     quick = settings(database=None, derandomize=True, max_examples=20, deadline=None,
                      phases=[Phase.generate], suppress_health_check=list(HealthCheck))
@@ -58,10 +59,10 @@ def boundary_corpus(policy, label: str) -> list[CorpusMessage]:
             continue
         for kind, alternatives in plans.items():
             try:
-                draft = find(_drafts(policy, alternatives), lambda draft: True, settings=quick)
+                draft = find(draft_messages(policy, alternatives), lambda draft: True, settings=quick)
             except (NoSuchExample, Unsatisfiable):
                 continue
-            corpus.append(CorpusMessage(f"generated from {label}: {rule_id}, {kind}", _with_context(draft)))
+            corpus.append(CorpusMessage(f"generated from {label}: {rule_id}, {kind}", with_context(draft)))
     return corpus
 
 
@@ -109,7 +110,6 @@ def _given_corpus(paths: list[str]) -> tuple[list[CorpusMessage], list[str]]:
 
 
 def run_diff_command(args, out: TextIO, err: TextIO, load: Callable) -> int:
-    from .cli import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
     from .inputs import InputError
 
     old, new = load(args.old), load(args.new)

@@ -22,7 +22,7 @@ from .compiler import ExpressionCompiler, truth
 from .errors import MessageError
 from .message import parse_message
 
-__all__ = ["PropertyResult", "run_properties", "rule_plans", "benign_messages", "firing_messages",
+__all__ = ["PropertyResult", "draft_messages", "with_context", "run_properties", "rule_plans", "benign_messages", "firing_messages",
            "avoiding_messages", "boundary_messages", "NEUTRAL_WORDS", "LANGUAGES", "NOW"]
 
 #: The evaluation time of generated messages (fixed, so that a failure replays identically).
@@ -511,7 +511,8 @@ def benign_messages(policy=None, category: str | None = None, with_attachments: 
     return build()
 
 
-def _drafts(policy, plans: list[list[Edit]]):
+def draft_messages(policy, plans: list[list[Edit]]):
+    """A strategy of message drafts that carry out one of `plans` (edits planted into a benign message)."""
     from hypothesis import strategies as st
 
     base = benign_messages(policy, with_attachments=False)
@@ -590,25 +591,26 @@ def _draft_strategy(policy, rule_id: str, kind: str):
     matching = [name for name in plans if name == kind or name.startswith(kind)]
     if not matching:
         raise CannotDerive(f"rule {rule_id} has no {kind} plan")
-    return _drafts(policy, [p for name in matching for p in plans[name]])
+    return draft_messages(policy, [p for name in matching for p in plans[name]])
 
 
 def firing_messages(policy, rule_id: str):
     """Messages (dicts with their `context`) derived to make the rule fire."""
-    return _draft_strategy(policy, rule_id, "fires").map(_with_context)
+    return _draft_strategy(policy, rule_id, "fires").map(with_context)
 
 
 def avoiding_messages(policy, rule_id: str):
     """Messages derived to meet the rule's guard without what it forbids."""
-    return _draft_strategy(policy, rule_id, "stays silent").map(_with_context)
+    return _draft_strategy(policy, rule_id, "stays silent").map(with_context)
 
 
 def boundary_messages(policy, rule_id: str, side: str):
     """Messages just `inside` (no violation) or just `outside` (a violation) a numeric limit."""
-    return _draft_strategy(policy, rule_id, side).map(_with_context)
+    return _draft_strategy(policy, rule_id, side).map(with_context)
 
 
-def _with_context(draft: _Draft) -> dict:
+def with_context(draft: _Draft) -> dict:
+    """The message of a draft, with the draft's seller context inside it."""
     message = dict(draft.message)
     if draft.context:
         message["context"] = {**draft.context, **message.get("context", {})}
@@ -633,7 +635,7 @@ def _property_check(policy, rule_id: str, expect_fire: bool, failing: dict) -> C
     def check(draft: _Draft) -> None:
         from hypothesis import assume
 
-        message = _with_context(draft)
+        message = with_context(draft)
         fired = _fires(policy, message, rule_id)
         assume(fired is not None)
         if fired != expect_fire:
@@ -672,7 +674,7 @@ def run_properties(policy, seed: int = 0, max_examples: int = 50, database: str 
                 max_examples=max_examples, database=store, deadline=None, derandomize=False,
                 suppress_health_check=list(HealthCheck), print_blob=False,
                 phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-            )(hypothesis_seed(seed)(given(_drafts(policy, alternatives))(check)))
+            )(hypothesis_seed(seed)(given(draft_messages(policy, alternatives))(check)))
             try:
                 test()
             except AssertionError as error:

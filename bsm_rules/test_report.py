@@ -12,6 +12,7 @@ import attrs
 
 from .diagnostics import render
 from .examples import ExampleResult, collect_cases, run_case
+from .exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 
 __all__ = ["run_test_command", "RuleCoverage", "coverage_of"]
 
@@ -59,7 +60,6 @@ def coverage_of(entries) -> list[RuleCoverage]:
 
 
 def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
-    from .cli import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
     from .errors import PolicyError
     from .loader import policy_files
     from .policy import Policy, check_policy

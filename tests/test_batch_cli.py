@@ -69,9 +69,11 @@ def test_text_output_is_the_same_with_workers(batch_file):
     assert _run(str(batch_file))[1] == _run("--jobs", "2", str(batch_file))[1]
 
 
-def test_negative_jobs_is_a_usage_error(batch_file):
-    status, out, err = _run("--jobs", "-1", str(batch_file))
-    assert status == 2 and out == "" and "--jobs must be >= 0" in err
+@pytest.mark.parametrize("jobs", ["-1", "65", "100000"])
+def test_jobs_out_of_range_is_a_usage_error(batch_file, jobs):
+    status, out, err = _run("--jobs", jobs, str(batch_file))
+    assert status == 2 and out == ""
+    assert "--jobs must be from 0 to 64 (0 = one process per core)" in err
 
 
 def test_json_summary_is_a_final_line_that_result_readers_can_skip(batch_file):
