@@ -35,6 +35,7 @@ def test_data_files_are_inside_the_package(installed):
     assert (installed / "bsm_rules" / "grammar" / "bsm.lark").is_file()
     assert (installed / "bsm_rules" / "policies" / "amazon.bsm").is_file()
     assert (installed / "bsm_rules" / "policies" / "amazon-sp-api.bsm").is_file()
+    assert (installed / "bsm_rules" / "diagnostic_pages" / "BSM201.md").is_file()
 
 
 def test_installed_bsm_checks_with_the_bundled_policy(installed, tmp_path):
@@ -50,7 +51,8 @@ def test_installed_bsm_checks_with_the_bundled_policy(installed, tmp_path):
 def test_installed_package_is_the_one_imported(installed, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(installed))
     result = subprocess.run(
-        [sys.executable, "-c", "import bsm_rules.resources as r; print(r.bundled_policy_path())"],
+        [sys.executable, "-c", "import bsm_rules.resources as r; print(r.bundled_policy_path()); print(r.diagnostic_page('BSM201'))"],
         cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
     )
-    assert Path(result.stdout.strip()).is_relative_to(installed)
+    for line in result.stdout.splitlines():
+        assert Path(line).is_file() and Path(line).is_relative_to(installed)

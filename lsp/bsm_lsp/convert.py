@@ -9,9 +9,9 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from bsm_rules import ast
-from bsm_rules.codes import docs_url
 from bsm_rules.diagnostics import Diagnostic, Severity
 from bsm_rules.loader import resolve_include
+from bsm_rules.resources import diagnostic_page
 
 from .analysis import Analysis
 
@@ -24,7 +24,6 @@ SEVERITIES = {
 }
 
 _UNNECESSARY = {"BSM501"}
-_REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def uri_of(path: str, analysis: Analysis) -> str:
@@ -36,8 +35,8 @@ def uri_of(path: str, analysis: Analysis) -> str:
 
 @functools.cache
 def _code_description(code: str) -> types.CodeDescription | None:
-    """A link to the code's page in the repository's docs (looked up once per code)."""
-    page = _REPOSITORY / docs_url(code)
+    """A link to the page explaining the code (looked up once per code)."""
+    page = diagnostic_page(code)
     return types.CodeDescription(href=page.as_uri()) if page.is_file() else None
 
 
