@@ -724,48 +724,34 @@ def find_emoji(text: str) -> list[Found]:
 _MIN_LETTERS = 12
 _MIN_WORDS = 3
 _MIN_UNSPACED_LETTERS = 5
-_MAX_CLASSIFIED_CHARS = 5000
+# CLD3 reads at most this many bytes of UTF-8; a message's first few paragraphs tell its language.
+_MAX_CLASSIFIED_BYTES = 4000
 _WORD = re.compile(r"[^\W\d_]+")
 _DIGITS = re.compile(r"\d+")
 _UNSPACED_SCRIPT_CHAR = _compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
-# py3langid labels without a two-letter code, mapped to their ISO 639-1 macrolanguage.
-_ISO_639_1_OF = {
-    "ary": "ar", "arz": "ar", "yue": "zh", "wuu": "zh", "uzs": "uz", "sdh": "ku",
-    "hbo": "he", "grc": "el", "gug": "gn", "kik": "ki", "fuv": "ff", "ltg": "lv",
-    "zxx": None,  # "no linguistic content"
-}
+# CLD3 labels that are not ISO 639-1 codes: deprecated codes, romanised scripts ("ja-Latn" is
+# Japanese in Latin letters) and Filipino, written as Tagalog's code.
+_ISO_639_1_OF = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "fil": "tl", "und": None}
 
 
 @functools.cache
 def _language_identifier():
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    import gcld3  # Google's Compact Language Detector v3; its model is compiled in
 
-    from .cache import cached_object
-
-    def build():
-        identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-        identifier.set_languages(
-            [label for label in identifier.labels if len(label) == 2 or label in _ISO_639_1_OF]
-        )
-        return identifier
-
-    # Unpacking the compressed model takes seconds; the unpacked identifier loads ten times faster.
-    model = os.stat(MODEL_DIR / MODEL_FILE)
-    key = f"{MODEL_FILE} {model.st_size} {model.st_mtime_ns} {sorted(_ISO_639_1_OF)}"
-    return cached_object("language-identifier.pickle", key, build)
+    return gcld3.NNetLanguageIdentifier(min_num_bytes=0, max_num_bytes=_MAX_CLASSIFIED_BYTES)
 
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when there is too little prose to tell."""
     text = searchable(text)
-    prose = _prose_only(text)[:_MAX_CLASSIFIED_CHARS]
+    prose = _prose_only(text)
     letters = sum(1 for char in prose if char.isalpha())
     unspaced = sum(1 for _ in _UNSPACED_SCRIPT_CHAR.finditer(prose)) if not prose.isascii() else 0
     if unspaced < _MIN_UNSPACED_LETTERS and (
         letters < _MIN_LETTERS or len(_WORD.findall(prose)) < _MIN_WORDS
     ):
         return None
-    label, _ = _language_identifier().classify(prose)
+    label = _language_identifier().FindLanguage(text=prose).language.split("-", 1)[0]
     return _ISO_639_1_OF.get(label, label)
 
 
