@@ -13,7 +13,7 @@ from typing import Any, Callable
 import attrs
 import re2
 
-from . import ast
+from . import ast, extractors
 from .checker import CheckedPolicy, CheckedRule, compile_regex, template_fields
 from .errors import MessageError
 from .message import Message
@@ -109,6 +109,7 @@ class _PatternSet:
 
     def __init__(self) -> None:
         self.indexes: dict[str, int] = {}
+        self.html_triggers: frozenset[int] = frozenset()
         self.set = None
         options = re2.Options()
         options.log_errors = False
@@ -125,9 +126,19 @@ class _PatternSet:
         if not isinstance(pattern, str) or options is None or tuple(
                 getattr(options, name) for name in self._OPTIONS_KEY) != self.default_options:
             return None
+        return self.index_pattern(pattern)
+
+    def index_pattern(self, pattern: str) -> int:
         if pattern not in self.indexes:
             self.indexes[pattern] = len(self.indexes)
         return self.indexes[pattern]
+
+    def finder_trigger(self, finder: str) -> int:
+        """The place in the set of the trigger of a finder (see `extractors.FINDER_TRIGGERS`). The
+        HTML body also has attribute values that its finders read: there, triggers always count."""
+        index = self.index_pattern(extractors.FINDER_TRIGGERS[finder])
+        self.html_triggers |= {index}
+        return index
 
     def compile(self) -> None:
         if not self.indexes:
@@ -156,9 +167,12 @@ class _PatternSet:
         found = segment.cache.get(self)
         if found is None and self.set is not None:
             try:
-                found = segment.cache[self] = frozenset(self.set.Match(segment.text) or ())
+                found = frozenset(self.set.Match(segment.text) or ())
             except UnicodeEncodeError:  # a lone surrogate: search every pattern the slow way
                 return None
+            if segment.html is not None:
+                found |= self.html_triggers
+            segment.cache[self] = found
         return found
 
 
@@ -254,13 +268,21 @@ class ExpressionCompiler:
         elif isinstance(expr, ast.TextOp) and expr.op == "contains":
             subject, known, value = expr.left, *self.constant(expr.right)
             regex = _contains_regex(value) if known else None
+        elif isinstance(expr, ast.Quantifier) and expr.kind != "all":
+            return self.required_patterns(expr.source)  # "any" over no items is false
+        elif (isinstance(expr, ast.Call) and expr.function.name in extractors.FINDER_TRIGGERS
+              and len(expr.args) == 1 and self._is_text_field(expr.args[0])):
+            return frozenset((self.prefilter.finder_trigger(expr.function.name),))
         else:
             return None
-        kind = self.checked.symbols.get(id(subject), ("unknown", None))[0]
-        if not known or not isinstance(subject, ast.Name) or kind != "field" or subject.name not in _TEXT_FIELDS:
+        if not known or not self._is_text_field(subject):
             return None
         index = self.prefilter.index(regex)
         return None if index is None else frozenset((index,))
+
+    def _is_text_field(self, expr) -> bool:
+        return (isinstance(expr, ast.Name) and expr.name in _TEXT_FIELDS
+                and self.checked.symbols.get(id(expr), ("unknown", None))[0] == "field")
 
     def expr(self, expr) -> Fn:
         known, value = self.constant(expr)
@@ -633,6 +655,7 @@ class _CompiledRule:
     patterns_present: Fn | None = None
 
     def run(self, view: MessageView, out: list[Violation]) -> None:
+        """Evaluate the rule one clause at a time (the generated evaluator does the same faster)."""
         if self.needs:
             present = self.patterns_present(view)
             if present is not None and any(need.isdisjoint(present) for need in self.needs):
@@ -640,24 +663,29 @@ class _CompiledRule:
         for guard in self.guards:
             if truth(guard(view)) is not True:
                 return
-        severity = self.severity
-        for case_severity, case in self.severity_cases:
-            if truth(case(view)):
-                severity = case_severity
-                break
+        severity = self.severity_for(view)
         for kind, condition in self.conditions:
             result = condition(view)
-            value = truth(result)
             if kind == "require":
-                if value is False:
+                if truth(result) is False:
                     self.report_missing(view, severity, out)
-            elif value:
-                locations = _witnesses(result)
-                if not locations:
-                    out.append(Violation(self.id, severity, self.message(view, None)))
-                for location in dict.fromkeys(locations):
-                    out.append(Violation(self.id, severity, self.message(view, location), location.field,
-                                         location.start, location.end, location.excerpt))
+            elif result:
+                self.report(view, severity, result, out)
+
+    def severity_for(self, view: MessageView) -> str:
+        for case_severity, case in self.severity_cases:
+            if truth(case(view)):
+                return case_severity
+        return self.severity
+
+    def report(self, view: MessageView, severity: str, result: Any, out: list[Violation]) -> None:
+        """The violations of a `forbid` whose condition came out true, one per witness."""
+        locations = _witnesses(result)
+        if not locations:
+            out.append(Violation(self.id, severity, self.message(view, None)))
+        for location in dict.fromkeys(locations):
+            out.append(Violation(self.id, severity, self.message(view, location), location.field,
+                                 location.start, location.end, location.excerpt))
 
     def report_missing(self, view: MessageView, severity: str, out: list[Violation]) -> None:
         message = self.message(view, None)
@@ -677,9 +705,11 @@ class _CompiledRule:
 class CompiledPolicy:
     """A policy ready to evaluate many messages."""
 
-    def __init__(self, checked: CheckedPolicy, rules: list[_CompiledRule], pattern_set: _PatternSet | None = None):
+    def __init__(self, checked: CheckedPolicy, rules: list[_CompiledRule], pattern_set: _PatternSet | None = None,
+                 run_rules: Callable[[MessageView, list[Violation]], None] | None = None):
         self.checked = checked
         self.rules = rules
+        self.run_rules = run_rules or self._run_each_rule
         self.pattern_set = pattern_set
         self.categories = frozenset(checked.categories)
         self.reason_categories = checked.reason_categories
@@ -709,9 +739,12 @@ class CompiledPolicy:
         self.validate(message)
         view = self.view(message, context, now)
         violations: list[Violation] = []
-        for rule in self.rules:
-            rule.run(view, violations)
+        self.run_rules(view, violations)
         return Verdict(message.id, tuple(violations))
+
+    def _run_each_rule(self, view: MessageView, out: list[Violation]) -> None:
+        for rule in self.rules:
+            rule.run(view, out)
 
 
 def _compile_rule(compiler: ExpressionCompiler, rule: CheckedRule) -> _CompiledRule:
@@ -746,7 +779,11 @@ def _compile_rule(compiler: ExpressionCompiler, rule: CheckedRule) -> _CompiledR
 
 def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     """Compile a policy that checked without errors."""
+    from .codegen import generate_rule_runner
+
     compiler = ExpressionCompiler(checked)
-    rules = [_compile_rule(compiler, rule) for rule in checked.rules if not rule.disabled]
+    enabled = [rule for rule in checked.rules if not rule.disabled]
+    rules = [_compile_rule(compiler, rule) for rule in enabled]
+    run_rules, _ = generate_rule_runner(compiler, list(zip(enabled, rules)))
     compiler.prefilter.compile()
-    return CompiledPolicy(checked, rules, compiler.prefilter)
+    return CompiledPolicy(checked, rules, compiler.prefilter, run_rules)

@@ -14,6 +14,7 @@ import re2
 from .normalize import searchable
 
 __all__ = [
+    "FINDER_TRIGGERS",
     "Found",
     "Link",
     "detect_language",
@@ -491,57 +492,46 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
 
 # --- order ids --------------------------------------------------------------------------------
 
-# ASCII digits and dashes only, so Python's `re` matches exactly what RE2 would, in linear time
-# (each character belongs to one place of the pattern), and several times faster on short text.
-_DASHED_DIGITS = re.compile(r"[0-9]+(?:-[0-9]+)*")
+# What follows the first group of an order id (or a near miss): a literal "-" first lets Python's
+# `re` skip ahead quickly; the first group and the run's ends are checked by hand.
+_ORDER_ID_TAIL = re.compile(r"-[0-9]{7}-[0-9]{7}")
+_NEAR_MISS_TAIL = re.compile(r"-[0-9]{5,9}-[0-9]{5,9}")
+_DIGITS_AND_DASH = frozenset("0123456789-")
 
 
-def _dashed_digit_runs(text: str) -> Iterable[tuple[int, int, list[str]]]:
-    """Maximal runs of digit groups joined by single dashes, as (start, end, groups)."""
-    if "-" not in text:
-        return
-    for match in _DASHED_DIGITS.finditer(text):
-        start, end = match.span()
-        if (start and text[start - 1] == "-") or (end < len(text) and text[end] == "-"):
+def _dashed_triples(text: str, tail: re.Pattern, first_lengths: range) -> Iterable[tuple[int, int]]:
+    """Spans of whole digit/dash runs of three dash-joined groups: a first group of one of
+    `first_lengths` ASCII digits, then `tail`."""
+    for match in tail.finditer(text):
+        end = match.end()
+        if end < len(text) and text[end] in _DIGITS_AND_DASH:
             continue  # part of a longer digit/dash run
-        groups = match.group().split("-")
-        if len(groups) == 3:
-            yield start, end, groups
-
-
-def _is_order_id(groups: list[str]) -> bool:
-    return [len(group) for group in groups] == [3, 7, 7]
-
-
-def _is_order_id_near_miss(groups: list[str]) -> bool:
-    first, second, third = (len(group) for group in groups)
-    return (
-        not _is_order_id(groups)
-        and 2 <= first <= 5
-        and 5 <= second <= 9
-        and 5 <= third <= 9
-        and 14 <= first + second + third <= 20
-    )
+        start = dash = match.start()
+        while start > 0 and "0" <= text[start - 1] <= "9":
+            start -= 1
+        if dash - start in first_lengths and (start == 0 or text[start - 1] != "-"):
+            yield start, end
 
 
 def find_order_ids(text: str) -> list[Found]:
     """Amazon order ids: exactly NNN-NNNNNNN-NNNNNNN, not part of a longer digit/dash run."""
+    if "-" not in text:
+        return []
     text = searchable(text)
-    return [
-        Found(start, end, text[start:end])
-        for start, end, groups in _dashed_digit_runs(text)
-        if _is_order_id(groups)
-    ]
+    return [Found(start, end, text[start:end]) for start, end in _dashed_triples(text, _ORDER_ID_TAIL, range(3, 4))]
 
 
 def find_order_id_near_misses(text: str) -> list[Found]:
     """Three dash-joined digit groups shaped like an order id but with wrong group lengths (14–20 digits)."""
+    if "-" not in text:
+        return []
     text = searchable(text)
-    return [
-        Found(start, end, text[start:end])
-        for start, end, groups in _dashed_digit_runs(text)
-        if _is_order_id_near_miss(groups)
-    ]
+    found = []
+    for start, end in _dashed_triples(text, _NEAR_MISS_TAIL, range(2, 6)):
+        lengths = [len(group) for group in text[start:end].split("-")]
+        if lengths != [3, 7, 7] and 14 <= sum(lengths) <= 20:
+            found.append(Found(start, end, text[start:end]))
+    return found
 
 
 # --- phone numbers ----------------------------------------------------------------------------
@@ -550,7 +540,9 @@ _PHONE_REGIONS = ("US", "GB", "DE", "FR", "IT", "ES", "JP", "IN", "CA", "AU")
 _MIN_PHONE_DIGITS = 7
 # Candidates tried per region: bounds the time spent on number-heavy text (tables, logs).
 _MAX_PHONE_CANDIDATES = 200
-_DIGIT = re.compile(r"\d")
+# At least that many digits anywhere; `\D*` and `\d` never compete, so the search is linear.
+_ENOUGH_DIGITS = re.compile(rf"\d(?:\D*\d){{{_MIN_PHONE_DIGITS - 1}}}")
+_ASCII_DIGITS = b"0123456789"
 # Number-like things that phonenumbers could take for a phone number; they are
 # blanked out before matching.
 _NOT_PHONE_NUMBERS = _compile(
@@ -573,10 +565,20 @@ _BLANK = ";"  # not a letter, digit or phone punctuation: splits candidates, kee
 def find_phone_numbers(text: str) -> list[Found]:
     """Phone numbers valid for a leading +country code or one of a few default regions; value = E.164."""
     text = searchable(text)
-    if not _has_digits(text, _MIN_PHONE_DIGITS):
-        return []
-    candidates = _blank_non_phone_numbers(text)
-    if not _has_digits(candidates, _MIN_PHONE_DIGITS):
+    # Order ids are the usual digits in a message and never a number to call: they are blanked
+    # first, and most texts have too few digits left to hold a phone number.
+    order_ids = [(found.start, found.end) for found in find_order_ids(text)]
+    if text.isascii():
+        digits = len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
+        if digits - sum(end - start - 2 for start, end in order_ids) < _MIN_PHONE_DIGITS:
+            return []
+        candidates = _blanked(text, order_ids)
+    else:
+        candidates = _blanked(text, order_ids)
+        if _ENOUGH_DIGITS.search(candidates) is None:
+            return []
+    candidates = _blank_non_phone_numbers(candidates)
+    if _ENOUGH_DIGITS.search(candidates) is None:
         return []
     import phonenumbers  # loaded on first use: it takes a while, and most texts have no number
 
@@ -597,17 +599,10 @@ def find_phone_numbers(text: str) -> list[Found]:
             accepted.extend(found_in_region)
             # Earlier regions win: later ones never see what is already taken.
             candidates = _blanked(candidates, [(found.start, found.end) for found in found_in_region])
-            if not _has_digits(candidates, _MIN_PHONE_DIGITS):
+            if _ENOUGH_DIGITS.search(candidates) is None:
                 break
     accepted.sort(key=lambda found: found.start)
     return accepted
-
-
-def _has_digits(text: str, count: int) -> bool:
-    for seen, _ in enumerate(_DIGIT.finditer(text), start=1):
-        if seen >= count:
-            return True
-    return False
 
 
 _DATE_SHAPES = frozenset({(4, 2, 2), (4, 1, 1), (2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4),
@@ -717,6 +712,27 @@ def find_emoji(text: str) -> list[Found]:
             continue
         found.append(Found(start, end, value))
     return found
+
+
+# --- triggers ---------------------------------------------------------------------------------
+
+# For each finder of message text, an RE2 pattern that matches the text wherever the finder can
+# find anything: the compiled policy runs a rule built on a finder only when its trigger matched
+# the message text in the one pass of its pattern set. A finder change must keep this true (a
+# property test checks it).
+FINDER_TRIGGERS: dict[str, str] = {
+    # A scheme, or a dot between two characters that can end and start a domain label.
+    "links": r"://|(?:[0-9A-Za-z]|\pL|\pM)\.(?:[0-9A-Za-z]|\pL|\pM)",
+    "emails": r"[@\x{FF20}\x{FE6B}]",
+    # An "at" (@, [at], a spaced "at"), a word and the start of a "dot": every address has them.
+    "obfuscated_emails": (r"(?i:@|[\[({<]\s*at\s*[\])}>]|\sat\s)\s*[0-9A-Za-z](?:[0-9A-Za-z_%+\-]*[0-9A-Za-z])?"
+                          r"(?:\s*[\[({<.]|\s+dot\s)"),
+    "order_ids": "[0-9]{3}-[0-9]{7}-[0-9]{7}",
+    "order_id_near_misses": "[0-9]{2,5}-[0-9]{5,9}-[0-9]{5,9}",
+    # Counting the digits a number needs would make the set's automaton much larger.
+    "phone_numbers": r"\p{Nd}",
+    "emoji": r"[^\x00-\x7f]",
+}
 
 
 # --- language ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from .message import Message
 from .normalize import NormalizedText, normalize
 
 __all__ = ["Location", "Segment", "Text", "MessageView", "Finding", "LinkFinding", "AttachmentValue",
-           "FIELD_GETTERS", "BUILTIN_FUNCTIONS", "locations_of"]
+           "FIELD_GETTERS", "RECORD_ATTRIBUTES", "BUILTIN_FUNCTIONS", "locations_of"]
 
 
 @attrs.frozen
@@ -201,13 +201,23 @@ def _reply(view: MessageView) -> RecordValue | None:
     return RecordValue(id=message.in_reply_to_id, received_at=message.in_reply_to_received_at)
 
 
+# The fields of the sender and recipient records, as the `Message` attributes they read.
+RECORD_ATTRIBUTES: dict[str, dict[str, str]] = {
+    "sender": {"role": "sender_role", "id": "sender_id"},
+    "recipient": {"role": "recipient_role", "address": "recipient_address", "language": "recipient_language",
+                  "opted_out": "opted_out"},
+}
+
+
+def _record(field: str) -> Callable[[MessageView], RecordValue]:
+    attributes = RECORD_ATTRIBUTES[field]
+    return lambda view: RecordValue(**{name: getattr(view.message, attribute) for name, attribute in attributes.items()})
+
+
 FIELD_GETTERS: dict[str, Callable[[MessageView], Any]] = {
     "id": lambda v: v.message.id,
-    "sender": lambda v: RecordValue(role=v.message.sender_role, id=v.message.sender_id),
-    "recipient": lambda v: RecordValue(
-        role=v.message.recipient_role, address=v.message.recipient_address,
-        language=v.message.recipient_language, opted_out=v.message.opted_out,
-    ),
+    "sender": _record("sender"),
+    "recipient": _record("recipient"),
     "contact_reason": lambda v: v.message.contact_reason,
     "category": _category,
     "declared_category": lambda v: v.message.category,

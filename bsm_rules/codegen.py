@@ -1,0 +1,226 @@
+"""Generates a compiled policy's rule runner as Python source: one function that runs every rule
+in order. The simple parts of conditions (fields, constants, comparisons, presence, logic,
+arithmetic) are written out inline; text search, finders and quantifiers call the closures of
+`ExpressionCompiler`. It gives the results of running each rule's closures, only faster."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable
+
+from . import ast
+from .checker import CheckedRule
+from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, RECORD_ATTRIBUTES, MessageView
+from .schema import BOOL, BYTES, DURATION, NUMBER
+from .verdict import Violation
+
+__all__ = ["generate_rule_runner"]
+
+RuleRunner = Callable[[MessageView, list[Violation]], None]
+
+# Fields read on demand (normalising text, detecting the language): never computed up front.
+_LAZY_FIELDS = frozenset({"subject", "body", "html", "text", "language"})
+# Built-in functions without side effects or per-message caches, cheap enough to call inline.
+_INLINE_FUNCTIONS = frozenset({"primary", "lower", "is_amazon", "count", "sum"})
+_NUMERIC = (NUMBER, BYTES, DURATION)
+_MISSING = object()
+
+
+class _Writer:
+    """Source text and the names it refers to."""
+
+    def __init__(self, compiler) -> None:
+        from .compiler import _arith, _fold, truth
+
+        self.compiler = compiler
+        self.namespace: dict[str, Any] = {"truth": truth, "_fold": _fold, "_arith": _arith, "MISSING": _MISSING}
+        self.fields: dict[str, str] = {}
+        self.temporaries = itertools.count()
+
+    def bind(self, value: Any, prefix: str) -> str:
+        name = f"{prefix}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def temporary(self) -> str:
+        return f"t{next(self.temporaries)}"
+
+    def field(self, name: str) -> str:
+        """The local variable holding a message field's value, computed once at the top."""
+        if name not in self.fields:
+            self.fields[name] = f"f_{name}"
+            self.namespace[f"get_{name}"] = FIELD_GETTERS[name]
+        return self.fields[name]
+
+    # -- expressions: Python source of the value (None meaning unknown), or None if not inline
+
+    def condition(self, expr) -> str | None:
+        """Inline source for a condition that evaluates to True, False or None."""
+        if self.compiler.type_of(expr) != BOOL:
+            return None
+        return self.value(expr)
+
+    def value(self, expr) -> str | None:
+        known, constant = self.compiler.constant(expr)
+        if known:
+            return self.bind(constant, "K")
+        method = getattr(self, "value_" + type(expr).__name__, None)
+        return None if method is None else method(expr)
+
+    def value_Name(self, expr: ast.Name) -> str | None:
+        kind, _ = self.compiler.checked.symbols.get(id(expr), ("unknown", None))
+        if kind not in ("field", "context") or expr.name in _LAZY_FIELDS or expr.name not in FIELD_GETTERS:
+            return None
+        return self.field(expr.name)
+
+    def value_AttributeAccess(self, expr: ast.AttributeAccess) -> str | None:
+        target, name = expr.target, expr.name.name
+        if self.compiler.type_of(target).is_list:
+            return None
+        if isinstance(target, ast.Name) and name in RECORD_ATTRIBUTES.get(target.name, {}) and \
+                self.compiler.checked.symbols.get(id(target), ("unknown", None))[0] == "field":
+            return f"m.{RECORD_ATTRIBUTES[target.name][name]}"  # the record's getter reads the message
+        inner = self.value(target)
+        if inner is None:
+            return None
+        t = self.temporary()
+        return f"(None if ({t} := {inner}) is None else getattr({t}, {name!r}, None))"
+
+    def value_Call(self, expr: ast.Call) -> str | None:
+        if expr.function.name not in _INLINE_FUNCTIONS:
+            return None
+        args = [self.value(arg) for arg in expr.args]
+        if any(arg is None for arg in args):
+            return None
+        function = self.bind(BUILTIN_FUNCTIONS[expr.function.name], "B")
+        return f"{function}({', '.join(args)})"
+
+    def value_Presence(self, expr: ast.Presence) -> str | None:
+        operand = self.value(expr.operand)
+        if operand is None:
+            return None
+        if self.compiler.type_of(expr.operand).is_list:
+            return f"bool({operand})" if expr.present else f"(not {operand})"
+        return f"({operand} is not None)" if expr.present else f"({operand} is None)"
+
+    def value_Not(self, expr: ast.Not) -> str | None:
+        operand = self.condition(expr.operand)
+        if operand is None:
+            return None
+        t = self.temporary()
+        return f"(None if ({t} := {operand}) is None else not {t})"
+
+    def value_Logical(self, expr: ast.Logical) -> str | None:
+        left, right = self.condition(expr.left), self.condition(expr.right)
+        if left is None or right is None:
+            return None
+        a, b = self.temporary(), self.temporary()
+        # Without side effects, a short cut gives what evaluating both sides would.
+        decided = "False" if expr.op == "and" else "True"
+        otherwise = "True" if expr.op == "and" else "False"
+        return (f"({decided} if ({a} := {left}) is {decided} else ({decided} if ({b} := {right}) is {decided} "
+                f"else (None if {a} is None or {b} is None else {otherwise})))")
+
+    def value_Compare(self, expr: ast.Compare) -> str | None:
+        left = self.value(expr.left)
+        if left is None:
+            return None
+        a = self.temporary()
+        if expr.op in ("in", "not in"):
+            known, constant = self.compiler.constant(expr.right)
+            if not known:
+                return None
+            from .compiler import _fold, WordList
+
+            values = constant.values if isinstance(constant, WordList) else frozenset(_fold(v) for v in constant)
+            return f"(None if ({a} := {left}) is None else (_fold({a}) {expr.op} {self.bind(values, 'K')}))"
+        known, constant = self.compiler.constant(expr.right)
+        if known and expr.op in ("==", "!="):
+            from .compiler import _fold
+
+            return f"(None if ({a} := {left}) is None else (_fold({a}) {expr.op} {self.bind(_fold(constant), 'K')}))"
+        right = self.value(expr.right)
+        if right is None:
+            return None
+        b = self.temporary()
+        if expr.op in ("==", "!="):
+            comparison = f"(_fold({a}) {expr.op} _fold({b}))"
+        else:
+            comparison = f"({a} {expr.op} {b})"
+        return f"(None if ({a} := {left}) is None or ({b} := {right}) is None else {comparison})"
+
+    def value_Arith(self, expr: ast.Arith) -> str | None:
+        left, right = self.value(expr.left), self.value(expr.right)
+        if left is None or right is None:
+            return None
+        a, b = self.temporary(), self.temporary()
+        numeric = self.compiler.type_of(expr.left) in _NUMERIC and self.compiler.type_of(expr.right) in _NUMERIC
+        result = f"({a} {expr.op} {b})" if numeric and expr.op != "/" else f"_arith({expr.op!r}, {a}, {b})"
+        return f"(None if ({a} := {left}) is None or ({b} := {right}) is None else {result})"
+
+    def value_Negate(self, expr: ast.Negate) -> str | None:
+        operand = self.value(expr.operand)
+        if operand is None:
+            return None
+        t = self.temporary()
+        return f"(None if ({t} := {operand}) is None else -{t})"
+
+
+def _conjuncts(expr) -> list:
+    """A guard `a and b` holds exactly when `a` and `b` both hold: each is tested on its own."""
+    if isinstance(expr, ast.Logical) and expr.op == "and":
+        return _conjuncts(expr.left) + _conjuncts(expr.right)
+    return [expr]
+
+
+def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tuple[RuleRunner, str]:
+    """The function that runs the compiled `rules` (pairs of checked and compiled rule) on a
+    message view, appending violations; and its source."""
+    writer = _Writer(compiler)
+    body: list[str] = []
+    for checked, compiled in rules:
+        rule = writer.bind(compiled, "R")
+        body.append(f"    # {checked.id}")
+        body.append("    while True:")
+        inline_guards, closure_guards = [], []
+        for clause in checked.definition.clauses:
+            if isinstance(clause, ast.WhenClause):
+                for conjunct in _conjuncts(clause.condition):
+                    source = writer.condition(conjunct)
+                    if source is None:
+                        closure_guards.append(writer.bind(compiler.condition(conjunct), "G"))
+                    else:
+                        inline_guards.append(source)
+        for source in inline_guards:
+            body.append(f"        if {source} is not True: break")
+        if compiled.needs:
+            needs = " or ".join(f"{writer.bind(need, 'N')}.isdisjoint(present)" for need in compiled.needs)
+            body.append("        if present is MISSING: present = patterns_present(view)")
+            body.append(f"        if present is not None and ({needs}): break")
+            writer.namespace["patterns_present"] = compiled.patterns_present
+        for guard in closure_guards:
+            body.append(f"        if truth({guard}(view)) is not True: break")
+        severity = f"{rule}.severity_for(view)" if compiled.severity_cases else repr(compiled.severity)
+        body.append(f"        severity = {severity}")
+        for clause in checked.definition.clauses:
+            if isinstance(clause, ast.RequireClause):
+                source = writer.condition(clause.condition)
+                if source is None:
+                    source = f"truth({writer.bind(compiler.condition(clause.condition), 'C')}(view))"
+                body.append(f"        if {source} is False: {rule}.report_missing(view, severity, out)")
+            elif isinstance(clause, ast.ForbidClause):
+                source = writer.condition(clause.condition)
+                if source is None:
+                    condition = writer.bind(compiler.condition(clause.condition), "C")
+                    body.append(f"        result = {condition}(view)")
+                    body.append(f"        if result: {rule}.report(view, severity, result, out)")
+                else:
+                    body.append(f"        if {source} is True: {rule}.report(view, severity, True, out)")
+        body.append("        break")
+    prologue = ["def run_rules(view, out):", "    m = view.message", "    present = MISSING"]
+    for name, local in writer.fields.items():
+        prologue.append(f"    {local} = get_{name}(view)")
+    source = "\n".join(prologue + body + ["    return"]) + "\n"
+    namespace = dict(writer.namespace)
+    exec(compile(source, "<bsm policy rules>", "exec"), namespace)  # noqa: S102 - our own generated code
+    return namespace["run_rules"], source
