@@ -33,8 +33,10 @@ class _Writer:
         from .compiler import _arith, _fold, truth
 
         self.compiler = compiler
-        self.namespace: dict[str, Any] = {"truth": truth, "_fold": _fold, "_arith": _arith, "MISSING": _MISSING}
+        self.namespace: dict[str, Any] = {"truth": truth, "_fold": _fold, "_arith": _arith, "MISSING": _MISSING,
+                                          "patterns_present": compiler.prefilter.present_in_text}
         self.fields: dict[str, str] = {}
+        self.variables: dict[str, str] = {}  # quantifier variables in scope, as locals
         self.temporaries = itertools.count()
 
     def bind(self, value: Any, prefix: str) -> str:
@@ -69,6 +71,8 @@ class _Writer:
 
     def value_Name(self, expr: ast.Name) -> str | None:
         kind, _ = self.compiler.checked.symbols.get(id(expr), ("unknown", None))
+        if kind == "variable":
+            return self.variables.get(expr.name)
         if kind not in ("field", "context") or expr.name in _LAZY_FIELDS or expr.name not in FIELD_GETTERS:
             return None
         return self.field(expr.name)
@@ -76,7 +80,11 @@ class _Writer:
     def value_AttributeAccess(self, expr: ast.AttributeAccess) -> str | None:
         target, name = expr.target, expr.name.name
         if self.compiler.type_of(target).is_list:
-            return None
+            items = self.value(target)
+            if items is None:
+                return None
+            t = self.temporary()
+            return f"(None if ({t} := {items}) is None else [getattr(x, {name!r}, None) for x in {t}])"
         if isinstance(target, ast.Name) and name in RECORD_ATTRIBUTES.get(target.name, {}) and \
                 self.compiler.checked.symbols.get(id(target), ("unknown", None))[0] == "field":
             return f"m.{RECORD_ATTRIBUTES[target.name][name]}"  # the record's getter reads the message
@@ -173,6 +181,63 @@ def _conjuncts(expr) -> list:
     return [expr]
 
 
+def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str) -> list[str]:
+    """Lines (indented for a rule's block) that evaluate a `forbid` and report its violations."""
+    compiler, condition = writer.compiler, clause.condition
+    source = writer.condition(condition)
+    if source is not None:
+        return [f"if {source} is True: {rule}.report(view, severity, True, out)"]
+    lines: list[str] = []
+    indent = ""
+    need = compiler.required_patterns(condition)
+    if need is not None:
+        # Each clause of a rule is skipped on its own when its patterns cannot match.
+        lines += ["if present is MISSING: present = patterns_present(view)",
+                  f"if present is None or not {writer.bind(need, 'N')}.isdisjoint(present):"]
+        indent += "    "
+    finder_text = _finder_text_field(condition)
+    if finder_text == "html":
+        lines.append(f"{indent}if m.html is not None:")  # a finder finds nothing in an absent body
+        indent += "    "
+    if isinstance(condition, ast.Quantifier) and condition.kind != "all":
+        variable = f"v_{condition.variable.name}"
+        writer.variables[condition.variable.name] = variable
+        body = writer.condition(condition.condition)
+        items = writer.value(condition.source)
+        del writer.variables[condition.variable.name]
+        if items is None:
+            items = f"{writer.bind(compiler.expr(condition.source), 'S')}(view)"
+        if body is not None:
+            # "any" written out: true at each item its condition holds for, located there.
+            return lines + [f"{indent}{line}" for line in (
+                f"items = {items}",
+                "if items:",
+                "    found = []",
+                "    any_true = False",
+                f"    for {variable} in items:",
+                f"        if {body}:",
+                "            any_true = True",
+                f"            location = getattr({variable}, 'location', None)",
+                "            if location is not None: found.append(location)",
+                f"    if any_true: {rule}.report(view, severity, tuple(dict.fromkeys(found)) or True, out)",
+            )]
+        if not items.endswith("(view)"):
+            lines.append(f"{indent}if {items}:")  # "any" over no items is never true
+            indent += "    "
+    closure = writer.bind(compiler.condition(condition), "C")
+    return lines + [f"{indent}result = {closure}(view)",
+                    f"{indent}if result: {rule}.report(view, severity, result, out)"]
+
+
+def _finder_text_field(expr) -> str | None:
+    """The text field a finder call (or an "any" over one) reads, if it reads one field."""
+    if isinstance(expr, ast.Quantifier):
+        expr = expr.source
+    if isinstance(expr, ast.Call) and len(expr.args) == 1 and isinstance(expr.args[0], ast.Name):
+        return expr.args[0].name
+    return None
+
+
 def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tuple[RuleRunner, str]:
     """The function that runs the compiled `rules` (pairs of checked and compiled rule) on a
     message view, appending violations; and its source."""
@@ -197,7 +262,6 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
             needs = " or ".join(f"{writer.bind(need, 'N')}.isdisjoint(present)" for need in compiled.needs)
             body.append("        if present is MISSING: present = patterns_present(view)")
             body.append(f"        if present is not None and ({needs}): break")
-            writer.namespace["patterns_present"] = compiled.patterns_present
         for guard in closure_guards:
             body.append(f"        if truth({guard}(view)) is not True: break")
         severity = f"{rule}.severity_for(view)" if compiled.severity_cases else repr(compiled.severity)
@@ -209,13 +273,7 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
                     source = f"truth({writer.bind(compiler.condition(clause.condition), 'C')}(view))"
                 body.append(f"        if {source} is False: {rule}.report_missing(view, severity, out)")
             elif isinstance(clause, ast.ForbidClause):
-                source = writer.condition(clause.condition)
-                if source is None:
-                    condition = writer.bind(compiler.condition(clause.condition), "C")
-                    body.append(f"        result = {condition}(view)")
-                    body.append(f"        if result: {rule}.report(view, severity, result, out)")
-                else:
-                    body.append(f"        if {source} is True: {rule}.report(view, severity, True, out)")
+                body += [f"        {line}" for line in _forbid(writer, clause, rule)]
         body.append("        break")
     prologue = ["def run_rules(view, out):", "    m = view.message", "    present = MISSING"]
     for name, local in writer.fields.items():

@@ -8,6 +8,7 @@ message that made it true; `forbid` reports a violation at each of them."""
 from __future__ import annotations
 
 import datetime
+import string
 from typing import Any, Callable
 
 import attrs
@@ -566,25 +567,20 @@ class ExpressionCompiler:
                 getter = (lambda inner, attribute: lambda view: None if (v := inner(view)) is None
                           else getattr(v, attribute, None))(getter, part)
             getters[name] = getter
+        # Parsed once: (literal text, placeholder or None) pairs.
+        pieces = [(literal, name) for literal, name, _, _ in string.Formatter().parse(text)]
 
         def render(view: MessageView, location: Location | None) -> str:
-            values = {name: _format_value(getter(view)) for name, getter in getters.items()}
-            values["match"] = location.excerpt if location and location.excerpt is not None else ""
-            return _TemplateFormatter().vformat(text, (), values)
+            out = []
+            for literal, name in pieces:
+                out.append(literal)
+                if name == "match":
+                    out.append(location.excerpt if location and location.excerpt is not None else "")
+                elif name is not None:
+                    getter = getters.get(name)
+                    out.append("" if getter is None else _format_value(getter(view)))
+            return "".join(out)
         return render
-
-
-class _TemplateFormatter:
-    """str.format that looks placeholders up whole (`recipient.language` is one key)."""
-
-    def vformat(self, text: str, args, values: dict) -> str:
-        import string
-        out = []
-        for literal, name, _, _ in string.Formatter().parse(text):
-            out.append(literal)
-            if name is not None:
-                out.append(values.get(name, ""))
-        return "".join(out)
 
 
 def _folded_affix_length(text: str, wanted: str, at_start: bool) -> int | None:

@@ -518,7 +518,13 @@ def find_order_ids(text: str) -> list[Found]:
     if "-" not in text:
         return []
     text = searchable(text)
-    return [Found(start, end, text[start:end]) for start, end in _dashed_triples(text, _ORDER_ID_TAIL, range(3, 4))]
+    return [Found(start, end, text[start:end]) for start, end in _order_id_spans(text)]
+
+
+@functools.lru_cache(maxsize=16)
+def _order_id_spans(text: str) -> tuple[tuple[int, int], ...]:
+    # Cached: the phone-number finder blanks the order ids of the text the order-id rules read.
+    return tuple(_dashed_triples(text, _ORDER_ID_TAIL, range(3, 4)))
 
 
 def find_order_id_near_misses(text: str) -> list[Found]:
@@ -567,7 +573,7 @@ def find_phone_numbers(text: str) -> list[Found]:
     text = searchable(text)
     # Order ids are the usual digits in a message and never a number to call: they are blanked
     # first, and most texts have too few digits left to hold a phone number.
-    order_ids = [(found.start, found.end) for found in find_order_ids(text)]
+    order_ids = _order_id_spans(text) if "-" in text else ()
     if text.isascii():
         digits = len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
         if digits - sum(end - start - 2 for start, end in order_ids) < _MIN_PHONE_DIGITS:

@@ -7,7 +7,9 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from bsm_rules import load_policy
+import re2
+
+from bsm_rules import extractors, load_policy
 
 FILTERED = load_policy()
 UNFILTERED = load_policy()
@@ -19,6 +21,9 @@ FRAGMENTS = [
     "[Important]", "(Important)", "IMPORTANT:", "contact us before leaving a negative review",
     "check out our new", "Hello", "order 111-2222222-3333333", "REVIEW", "Five Stars", "ﬁve stars",
     "re\u200bview", "café", "if you are happy with it, please rate us", " ", "\n", ".", "!",
+    "jane@example.com", "jane (at) gmail (dot) com", "john at gmail dot com", "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+    "https://evil.example/x", "www.shop.de", "amazon.com", "e.g.", "2.5", "+1 206-555-0100", "(0)30 1234567",
+    "171-2345678-9012345", "12-3456789-0123456", "١٢٣٤٥٦٧٨٩٠", "😀", "at", "dot", "@",
 ]
 TEXT = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=12).map(" ".join)
 
@@ -36,3 +41,18 @@ def test_the_pattern_set_never_changes_a_result(subject, body, html, category):
     filtered = FILTERED.evaluate(message).to_json()
     unfiltered = UNFILTERED.evaluate(message).to_json()
     assert json.dumps(filtered) == json.dumps(unfiltered)
+
+
+@settings(max_examples=300)
+@given(text=TEXT)
+def test_a_finder_finds_nothing_where_its_trigger_does_not_match(text):
+    """The rule skipping above is sound only if every finder's trigger matches wherever it finds something."""
+    for finder, trigger in extractors.FINDER_TRIGGERS.items():
+        if getattr(extractors, f"find_{finder}")(text):
+            assert re2.search(trigger, text) is not None, (finder, text)
+
+
+def test_the_triggers_are_not_vacuous():
+    assert re2.search(extractors.FINDER_TRIGGERS["links"], "Thanks for your order. We ship today.") is None
+    assert re2.search(extractors.FINDER_TRIGGERS["obfuscated_emails"], "Look at the box. Thanks") is None
+    assert re2.search(extractors.FINDER_TRIGGERS["emails"], "no address here") is None
