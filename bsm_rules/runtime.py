@@ -30,21 +30,21 @@ class Segment:
     """One text field (or the visible text of the HTML body), normalised for matching, that maps
     match offsets back to the field as given."""
 
-    __slots__ = ("field", "raw", "norm", "html", "cache")
+    __slots__ = ("field", "raw", "text", "norm", "html", "cache")
 
     def __init__(self, field: str, raw: str, html: Any = None):
         self.field = field
         self.raw = raw
         self.html = html
-        self.norm: NormalizedText = normalize(html.visible_text if html is not None else raw)
+        source = html.visible_text if html is not None else raw
+        # ASCII text is its own normal form: no offset map to build or consult.
+        self.norm: NormalizedText | None = None if source.isascii() else normalize(source)
+        self.text: str = source if self.norm is None else self.norm.text
         self.cache: dict[str, Any] = {}
 
-    @property
-    def text(self) -> str:
-        return self.norm.text
-
     def locate(self, start: int, end: int) -> Location:
-        start, end = self.norm.original_span(start, end)
+        if self.norm is not None:
+            start, end = self.norm.original_span(start, end)
         if self.html is not None:
             start, end = self.html.source_span(start, end)
         return Location(self.field, start, end, self.raw[start:end])
@@ -134,11 +134,15 @@ class MessageView:
 
 
 def _segment_text(field: str) -> Callable[[MessageView], Text]:
-    def compute(view: MessageView) -> Text:
-        raw = getattr(view.message, field)
-        return Text((Segment(field, raw or ""),), present=raw is not None)
+    def text(view: MessageView) -> Text:
+        try:
+            return view.cache[field]
+        except KeyError:
+            raw = getattr(view.message, field)
+            value = view.cache[field] = Text((Segment(field, raw or ""),), present=raw is not None)
+            return value
 
-    return lambda view: view.memo(field, compute)
+    return text
 
 
 def _html(view: MessageView) -> Text:
@@ -158,7 +162,12 @@ _body = _segment_text("body")
 
 
 def _all_text(view: MessageView) -> Text:
-    return view.memo("text", lambda v: Text(_subject(v).segments + _body(v).segments + _html(v).segments))
+    try:
+        return view.cache["text"]
+    except KeyError:
+        html = _html(view).segments if view.message.html is not None else ()
+        value = view.cache["text"] = Text(_subject(view).segments + _body(view).segments + html)
+        return value
 
 
 def _language(view: MessageView) -> str | None:
