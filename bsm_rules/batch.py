@@ -9,18 +9,19 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import attrs
+import msgspec
 
 from .diagnostics import caret_snippet
 from .errors import MessageError
-from .inputs import InputItem
-from .message import Message, parse_message
+from .inputs import InputItem, utf8_bytes
+from .message import Message, parse_message, read_plain_message
 from .verdict import Violation, invalid_result
 
-__all__ = ["BatchOptions", "Outcome", "Progress", "Summary", "count_daily", "evaluate_stream", "render_text_result",
-           "resolve_jobs"]
+__all__ = ["BatchOptions", "Outcome", "Progress", "ResultWriter", "Summary", "count_daily", "evaluate_stream",
+           "render_json_result", "render_text_result", "resolve_jobs"]
 
 CHUNK_SIZE = 256          # items sent to a worker at once: large enough that pickling does not dominate
 CHUNKS_IN_FLIGHT = 4      # per worker: bounds memory while keeping every worker busy
@@ -37,50 +38,87 @@ class BatchOptions:
     color: bool = False
 
 
-@attrs.frozen
-class Outcome:
-    """One message's result, already rendered for output; `rules` has one id per violation."""
+class Outcome(NamedTuple):
+    """One message's result, already rendered for output (UTF-8 bytes for JSON, text for text);
+    `rules` has one id per violation."""
 
     verdict: str
-    output: str
+    output: bytes | str
     rules: tuple[str, ...] = ()
+
+
+_encode_json = msgspec.json.Encoder().encode
+_new_outcome = tuple.__new__  # builds an Outcome from all its fields without the keyword handling
+
+
+def read_message(item: InputItem) -> tuple[InputItem, Message | None]:
+    """The message of an item, with the item decoded: `(item, None)` when the item is an input
+    error. A JSON Lines line of bytes is read by the quick path when it is a plain message;
+    anything else is decoded and read the careful way, with the same results and errors.
+    Raises MessageError."""
+    message = item.message
+    if message is not None:
+        return item, message
+    raw = item.raw
+    if type(raw) is bytes:
+        message = read_plain_message(raw, item.default_id)
+        if message is not None:
+            return item, message
+    item = item.decoded()
+    if item.error is not None:
+        return item, None
+    return item, parse_message(item.value, item.default_id)
 
 
 class _Evaluator:
     def __init__(self, policy, options: BatchOptions):
         self.policy = policy
         self.options = options
+        self.evaluate = policy.compiled.evaluate
+        self.render = render_json_result if options.output_format == "json" else None
 
     def __call__(self, entry: tuple[InputItem, int | None]) -> Outcome:
         item, sent_today = entry
-        item = item.decoded()
         message = None
-        if item.error is not None:
-            result = invalid_result(item.default_id, item.error)
-        else:
-            try:
-                message = item.message or parse_message(item.value, item.default_id)
+        try:
+            item, message = read_message(item)
+            if message is None:
+                result = invalid_result(item.default_id, item.error)
+            else:
                 context = self.options.context
                 if sent_today is not None:
                     context = {**context, "sent_today": sent_today}
-                result = self.policy.compiled.evaluate(message, context, self.options.now).to_json()
-            except MessageError as error:
-                result = invalid_result(_message_id(item), f"{item.where}: {error}")
-            except Exception as error:  # a bug must not stop the batch or lose the other results
-                result = invalid_result(_message_id(item), f"{item.where}: internal error while evaluating "
-                                        f"({type(error).__name__}: {error}); please report it")
-        if self.options.output_format == "json":
-            output = json.dumps(result, ensure_ascii=False) + "\n"
-        else:
-            output = render_text_result(result, message, self.options.color)
-        return Outcome(result["verdict"], output, tuple(v["rule"] for v in result.get("violations", ())))
+                verdict = self.evaluate(message, context, self.options.now)
+                if self.render is not None and not verdict.violations:  # the common case, quickly
+                    return _new_outcome(Outcome, ("allow", render_json_result(verdict.to_json()), ()))
+                result = verdict.to_json()
+        except MessageError as error:
+            result = invalid_result(_message_id(item), f"{item.where}: {error}")
+        except Exception as error:  # a bug must not stop the batch or lose the other results
+            result = invalid_result(_message_id(item), f"{item.where}: internal error while evaluating "
+                                    f"({type(error).__name__}: {error}); please report it")
+        output = self.render(result) if self.render is not None else render_text_result(result, message,
+                                                                                        self.options.color)
+        violations = result.get("violations")
+        return Outcome(result["verdict"], output, tuple([v["rule"] for v in violations]) if violations else ())
 
 
 def _message_id(item: InputItem) -> str:
+    item = item.decoded()
     message_id = item.value.get("id") if isinstance(item.value, dict) else None
     if message_id is None or isinstance(message_id, (dict, list)):
         return item.default_id
     return str(message_id)
+
+
+def render_json_result(result: dict) -> bytes:
+    """A result as one line of compact JSON in UTF-8. Text that UTF-8 cannot hold (a lone
+    surrogate, which JSON input may escape) is written as its JSON escape."""
+    try:
+        return _encode_json(result) + b"\n"
+    except UnicodeEncodeError:
+        text = json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return text.encode("utf-8", "backslashreplace")
 
 
 # -- daily counting ----------------------------------------------------------------------------
@@ -93,18 +131,15 @@ def count_daily(items: Iterable[InputItem], base: int, now: datetime.datetime
     messages that could be read count; one that cannot becomes an error item."""
     seen: collections.Counter = collections.Counter()
     for item in items:
-        item = item.decoded()
-        if item.error is not None:
+        try:
+            item, message = read_message(item)
+        except MessageError as error:
+            yield InputItem(_message_id(item), item.where, error=f"{item.where}: {error}"), None
+            continue
+        if message is None:
             yield item, None
             continue
-        message = item.message
-        if message is None:
-            try:
-                message = parse_message(item.value, item.default_id)
-            except MessageError as error:
-                yield InputItem(_message_id(item), item.where, error=f"{item.where}: {error}"), None
-                continue
-            item = attrs.evolve(item, message=message)
+        item = item._replace(message=message)
         key = (message.sender_id, (message.sent_at or now).astimezone(datetime.timezone.utc).date())
         yield item, base + seen[key]
         seen[key] += 1
@@ -245,6 +280,50 @@ class Progress:
         if self.shown:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+
+
+class ResultWriter:
+    """Writes rendered results to `out` a block at a time, or each one as soon as it is ready
+    (`live`: for a writer of standard input that waits for them). JSON results (UTF-8 bytes) go
+    straight to the byte stream under `out` when it has a UTF-8 one; `flush` writes what is
+    pending through to the operating system."""
+
+    BLOCK = 256  # results per write
+
+    def __init__(self, out: TextIO, live: bool = False):
+        self.out = out
+        self.binary = utf8_bytes(out)
+        self.pending: list = []
+        self.block = 1 if live else self.BLOCK
+        self.live = live
+
+    def write(self, output: bytes | str) -> None:
+        pending = self.pending
+        pending.append(output)
+        if len(pending) >= self.block:
+            if self.live:
+                self.flush()
+            else:
+                self._write_pending()
+
+    def _write_pending(self) -> None:
+        pending = self.pending
+        if not pending:
+            return
+        if type(pending[0]) is str:
+            self.out.write("".join(pending))
+        elif self.binary is not None:
+            self.out.flush()  # whatever was written as text goes first
+            self.binary.write(b"".join(pending))
+        else:
+            self.out.write(b"".join(pending).decode("utf-8"))
+        pending.clear()
+
+    def flush(self) -> None:
+        self._write_pending()
+        self.out.flush()
+        if self.binary is not None:
+            self.binary.flush()
 
 
 # -- text rendering ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import json
 import os
 import sys
@@ -75,8 +76,9 @@ def _context_from_args(args) -> dict:
 
 
 def _cmd_check(args, out: TextIO, err: TextIO) -> int:
-    from .batch import BatchOptions, Progress, Summary, count_daily, evaluate_stream, resolve_jobs
-    from .inputs import InputError, read_inputs
+    from .batch import (BatchOptions, Progress, ResultWriter, Summary, count_daily, evaluate_stream,
+                        render_json_result, resolve_jobs)
+    from .inputs import InputError, read_inputs, reads_live_input
 
     context = _context_from_args(args)
     now = None
@@ -93,30 +95,35 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
     options = BatchOptions(args.policy, context, now, args.format, args.format == "text" and _use_color(out))
     summary = Summary()
     progress = Progress(err, enabled=err.isatty() and not out.isatty())  # results on screen show progress
+    writer = ResultWriter(out, live=reads_live_input(args.inputs or ["-"]))
     try:
         jobs = resolve_jobs(args.jobs)
-        # With workers, JSON is decoded in the workers: the main process only reads and writes.
-        items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason, decode=jobs <= 1)
+        # JSON Lines are decoded where they are evaluated (with workers, in the workers): the main
+        # process only reads and writes.
+        items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason, decode=False)
         if args.count_daily:
             entries = count_daily(items, context.get("sent_today", 0),
                                   now or datetime.datetime.now(datetime.timezone.utc))
         else:
-            entries = ((item, None) for item in items)
+            entries = zip(items, itertools.repeat(None))
+        write, add, tick = writer.write, summary.add, progress.tick
         for outcome in evaluate_stream(policy, options, entries, jobs):
-            out.write(outcome.output)
-            summary.add(outcome)
-            progress.tick()
+            write(outcome.output)
+            add(outcome)
+            tick()
     except InputError as error:
         raise _UsageError(str(error)) from None
     finally:
         progress.finish()
+        writer.flush()
     if args.format == "text":
         counts = ", ".join(f"{n} {verdict}" for verdict, n in summary.verdicts.items() if n)
         print(f"{summary.messages} message(s): {counts or 'none'}", file=out)
         if args.summary:
             out.write(summary.text())
     elif args.summary:
-        out.write(json.dumps(summary.to_json(), ensure_ascii=False) + "\n")
+        writer.write(render_json_result(summary.to_json()))
+        writer.flush()
     if summary.verdicts["invalid"]:
         return EXIT_INVALID
     return EXIT_BLOCKED if summary.verdicts["block"] else EXIT_OK

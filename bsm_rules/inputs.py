@@ -3,39 +3,57 @@ decoded JSON value or a located input error (a bad line never stops the batch)."
 
 from __future__ import annotations
 
+import codecs
 import io
 import itertools
 import json
+import os
+import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, NamedTuple
 
-import attrs
+__all__ = ["InputItem", "read_inputs", "InputError", "line_text", "reads_live_input", "utf8_bytes"]
 
-__all__ = ["InputItem", "read_inputs", "InputError"]
+READ_SIZE = 1 << 16  # bytes asked of a JSON Lines stream at a time
+_BOM = codecs.BOM_UTF8
 
 
 class InputError(Exception):
     """An input file cannot be opened at all (a usage error, not an invalid message)."""
 
 
-@attrs.frozen
-class InputItem:
-    """One message's worth of input: `value` (decoded JSON) or `error`, plus where it came from."""
+class InputItem(NamedTuple):
+    """One message's worth of input: `value` (decoded JSON), `message` (an email already read as
+    a message) or `error`, plus where it came from. `raw` is a JSON Lines line not decoded yet
+    (`read_inputs(decode=False)`): bytes with its line end as in the file, or text."""
 
     default_id: str
     where: str
     value: Any = None
     error: str | None = None
     message: Any = None
-    raw: str | None = None  # a JSON Lines line not decoded yet (`read_inputs(decode=False)`)
+    raw: bytes | str | None = None
 
     def decoded(self) -> InputItem:
         """This item with its `raw` line decoded into `value`, or into an `error`."""
         if self.raw is None:
             return self
-        return _decode_line(self.raw, self.default_id, self.where)
+        return _decode_line(line_text(self.raw), self.default_id, self.where)
+
+
+def line_text(line: bytes | str) -> str:
+    """A JSON Lines line as text, as a text-mode reader gives it: UTF-8 with undecodable bytes
+    replaced, and the line end (`\\n`, `\\r\\n` or `\\r`) read as `\\n`."""
+    if type(line) is str:
+        return line
+    text = line.decode("utf-8", "replace")
+    if text.endswith("\r"):
+        return text[:-1] + "\n"
+    if text.endswith("\r\n"):
+        return text[:-2] + "\n"
+    return text
 
 
 def _json_error(error: json.JSONDecodeError) -> str:
@@ -47,16 +65,73 @@ def _decode_line(line: str, default_id: str, where: str) -> InputItem:
         return InputItem(default_id, where, json.loads(line))
     except json.JSONDecodeError as error:
         return InputItem(default_id, where, error=f"{where}: {_json_error(error)}")
+    except (ValueError, RecursionError) as error:  # an integer of thousands of digits, deep nesting
+        return InputItem(default_id, where, error=f"{where}: not readable as JSON: {error}")
 
 
-def _read_jsonl(stream: Iterable[str], name: str, decode: bool) -> Iterator[InputItem]:
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
+def _is_blank(line: bytes | str) -> bool:
+    """Whether a line's text holds only white space (Unicode white space included, as in text mode)."""
+    return not line_text(line).strip()
+
+
+_new_item = tuple.__new__  # builds an InputItem from all its fields without the keyword handling
+
+
+def _read_jsonl(lines: Iterable[bytes] | Iterable[str], name: str, decode: bool) -> Iterator[InputItem]:
+    for number, line in enumerate(lines, start=1):
+        if line[:1] != b"{" and _is_blank(line):
             continue
-        if decode:
-            yield _decode_line(line, f"#{number}", f"{name}:{number}")
-        else:
-            yield InputItem(f"#{number}", f"{name}:{number}", raw=line)
+        item = _new_item(InputItem, (f"#{number}", f"{name}:{number}", None, None, None, line))
+        yield item.decoded() if decode else item
+
+
+def _byte_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of a binary stream, each with its line end, split where a text-mode reader
+    splits (`\\n`, `\\r\\n`, `\\r`); a UTF-8 byte order mark at the start is dropped. The stream is
+    read a block at a time (as much as a pipe has, up to `READ_SIZE`)."""
+    read = getattr(stream, "read1", stream.read)
+    held: list[bytes] = []  # the start of a line that is not complete yet
+    at_start = True
+    while True:
+        block = read(READ_SIZE)
+        if not block:
+            break
+        if at_start:
+            if len(block) < len(_BOM) and _BOM.startswith(b"".join(held) + block):
+                held.append(block)  # too little to tell whether the file starts with a mark
+                continue
+            block = b"".join(held) + block
+            held = []
+            at_start = False
+            if block.startswith(_BOM):
+                block = block[len(_BOM):]
+        if b"\n" not in block and b"\r" not in block:
+            held.append(block)
+            continue
+        if held:
+            held.append(block)
+            block = b"".join(held)
+            held = []
+        if b"\r" in block:
+            lines = block.splitlines(True)
+            if lines[-1][-1:] != b"\n":  # no line end yet, or `\r` that may be the start of `\r\n`
+                held.append(lines.pop())
+            yield from lines
+            continue
+        find = block.find  # only `\n` ends lines here: found much faster than by splitlines
+        start = 0
+        end = find(b"\n")
+        while end >= 0:
+            yield block[start:end + 1]
+            start = end + 1
+            end = find(b"\n", start)
+        if start < len(block):
+            held.append(block[start:])
+    rest = b"".join(held)
+    if at_start and rest.startswith(_BOM):
+        rest = rest[len(_BOM):]
+    if rest:
+        yield from rest.splitlines(True)
 
 
 def _read_json_document(text: str, name: str) -> Iterator[InputItem]:
@@ -65,6 +140,9 @@ def _read_json_document(text: str, name: str) -> Iterator[InputItem]:
     except json.JSONDecodeError as error:
         yield InputItem("#1", f"{name}:{error.lineno}", error=f"{name}:{error.lineno}: {_json_error(error)}")
         return
+    except (ValueError, RecursionError) as error:
+        yield InputItem("#1", name, error=f"{name}: not readable as JSON: {error}")
+        return
     if isinstance(document, list):
         for index, value in enumerate(document, start=1):
             yield InputItem(f"#{index}", f"{name}[{index - 1}]", value)
@@ -72,34 +150,59 @@ def _read_json_document(text: str, name: str) -> Iterator[InputItem]:
         yield InputItem("#1", name, document)
 
 
-def _read_stream(stream: io.TextIOBase, name: str, kind: str | None, decode: bool) -> Iterator[InputItem]:
-    if kind == "jsonl":
-        yield from _read_jsonl(stream, name, decode)
-        return
-    if kind == "json":
-        yield from _read_json_document(stream.read(), name)
-        return
+def _read_unknown(lines: Iterator[bytes] | Iterator[str], name: str, decode: bool,
+                  rest: Callable[[], str]) -> Iterator[InputItem]:
     # Unknown kind (standard input): JSON Lines when the first two non-blank lines are each JSON
     # on their own; decided from those lines alone so that a stream is never read whole.
-    head: list[str] = []
-    non_blank: list[str] = []
-    for line in stream:
+    head: list = []
+    non_blank: list = []
+    for line in lines:
         head.append(line)
-        if line.strip():
+        if not _is_blank(line):
             non_blank.append(line)
             if len(non_blank) == 2:
                 break
-    if len(non_blank) == 2 and _is_json(non_blank[0]):
-        yield from _read_jsonl(itertools.chain(head, stream), name, decode)
+    if len(non_blank) == 2 and _decode_line(line_text(non_blank[0]), "", "").error is None:
+        yield from _read_jsonl(itertools.chain(head, lines), name, decode)
     else:
-        yield from _read_json_document("".join(head) + stream.read(), name)
+        yield from _read_json_document("".join(line_text(line) for line in head) + rest(), name)
 
 
-def _is_json(text: str) -> bool:
+def _read_text_stream(stream: io.TextIOBase, name: str, kind: str | None, decode: bool) -> Iterator[InputItem]:
+    if kind == "jsonl":
+        yield from _read_jsonl(stream, name, decode)
+    elif kind == "json":
+        yield from _read_json_document(stream.read(), name)
+    else:
+        yield from _read_unknown(iter(stream), name, decode, stream.read)
+
+
+def _read_byte_stream(stream: BinaryIO, name: str, kind: str | None, decode: bool) -> Iterator[InputItem]:
+    lines = _byte_lines(stream)
+    if kind == "jsonl":
+        yield from _read_jsonl(lines, name, decode)
+    else:
+        yield from _read_unknown(lines, name, decode, lambda: "".join(line_text(line) for line in lines))
+
+
+def utf8_bytes(stream: Any) -> BinaryIO | None:
+    """The byte stream under a UTF-8 text stream (standard input or output), else None."""
+    buffer = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None)
+    if buffer is None or not encoding or codecs.lookup(encoding).name != "utf-8":
+        return None
+    return buffer
+
+
+def reads_live_input(paths: list[str], stdin: io.TextIOBase | None = None) -> bool:
+    """Whether the inputs include standard input from a pipe or a terminal, whose writer may
+    wait for the results of the messages it has sent before sending more."""
+    if "-" not in paths:
+        return False
+    stream = stdin if stdin is not None else sys.stdin
     try:
-        json.loads(text)
-        return True
-    except json.JSONDecodeError:
+        return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         return False
 
 
@@ -113,7 +216,8 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
                 contact_reason: str | None = None, decode: bool = True) -> Iterator[InputItem]:
     """Yield an item per message of every input, in order. Raises InputError for an input that
     cannot be opened (checked before anything is read). With `decode` false, JSON Lines items
-    carry their line as `raw` (see `InputItem.decoded`), so that worker processes decode them."""
+    carry their line as `raw` (see `InputItem.decoded`), so that the caller (or a worker process)
+    decodes them."""
     resolved = []
     for name in paths:
         if name == "-":
@@ -126,12 +230,18 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
     for name, path in resolved:
         if path is None:
             stream = stdin if stdin is not None else sys.stdin
-            yield from _read_stream(stream, "<stdin>", None, decode)
+            binary = utf8_bytes(stream)
+            if binary is None:
+                yield from _read_text_stream(stream, "<stdin>", None, decode)
+            else:
+                yield from _read_byte_stream(binary, "<stdin>", None, decode)
             continue
         suffix = path.suffix.lower()
         if suffix in (".eml", ".mbox"):
             yield from _email_items(path, suffix[1:], contact_reason)
-            continue
-        with open(path, encoding="utf-8-sig", errors="replace", newline=None) as stream:
-            kind = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(suffix)
-            yield from _read_stream(stream, name, kind, decode)
+        elif suffix in (".jsonl", ".ndjson"):
+            with open(path, "rb") as binary_file:
+                yield from _read_byte_stream(binary_file, name, "jsonl", decode)
+        else:
+            with open(path, encoding="utf-8-sig", errors="replace", newline=None) as text_file:
+                yield from _read_text_stream(text_file, name, "json" if suffix == ".json" else None, decode)

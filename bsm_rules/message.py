@@ -7,15 +7,16 @@ import datetime
 import re
 from typing import Any
 
-import attrs
+import msgspec
 
 from .errors import MessageError
 
-__all__ = ["Attachment", "Message", "parse_message", "parse_context", "parse_timestamp"]
+__all__ = ["Attachment", "Message", "parse_message", "read_plain_message", "parse_context", "parse_timestamp"]
 
 
-@attrs.frozen
-class Attachment:
+# Records of the message model are frozen msgspec structs rather than attrs classes: a batch
+# builds one per message, and a struct is built several times faster.
+class Attachment(msgspec.Struct, frozen=True):
     """An attached file: its name, size in bytes and (optional) MIME type."""
 
     name: str
@@ -23,9 +24,9 @@ class Attachment:
     content_type: str | None = None
 
 
-@attrs.frozen
-class Message:
-    """One message to check, with the defaults of the message model applied."""
+class Message(msgspec.Struct, frozen=True):
+    """One message to check, with the defaults of the message model applied (each message gets
+    its own empty `context`)."""
 
     id: str | None = None
     sender_role: str = "seller"
@@ -45,7 +46,7 @@ class Message:
     sent_at: datetime.datetime | None = None
     in_reply_to_id: str | None = None
     in_reply_to_received_at: datetime.datetime | None = None
-    context: dict = attrs.field(factory=dict)
+    context: dict = {}
 
 
 def _type_name(value: Any) -> str:
@@ -136,6 +137,147 @@ def parse_context(obj: Any, path: str = "$.context") -> dict:
 
 def parse_message(obj: Any, default_id: str | None = None) -> Message:
     """Validate a decoded JSON value as a message; unknown fields are ignored."""
+    return _parse_message_carefully(obj, default_id)
+
+
+# The message model's JSON shape as typed records, so that a JSON Lines line is decoded and its
+# types checked in one pass (the common case); see `read_plain_message`.
+class _SenderJson(msgspec.Struct, gc=False):
+    role: str | None = None
+    id: str | None = None
+
+
+class _RecipientJson(msgspec.Struct, gc=False):
+    role: str | None = None
+    address: str | None = None
+    language: str | None = None
+    opted_out: bool | None = None
+
+
+class _AttachmentJson(msgspec.Struct, gc=False):
+    name: str | None = None
+    size: int | None = None
+    content_type: str | None = None
+
+
+class _ReplyJson(msgspec.Struct, gc=False):
+    id: str | None = None
+    received_at: str | None = None
+
+
+class _ContextJson(msgspec.Struct, gc=False):
+    avg_daily_orders: int | float | None = None
+    sent_today: int | float | None = None
+
+
+class _MessageJson(msgspec.Struct, gc=False):
+    id: str | int | None = None
+    sender: _SenderJson | None = None
+    recipient: _RecipientJson | None = None
+    contact_reason: str | None = None
+    category: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    html: str | None = None
+    language: str | None = None
+    order_id: str | None = None
+    attachments: list[_AttachmentJson] | None = None
+    sent_at: str | None = None
+    in_reply_to: _ReplyJson | None = None
+    context: _ContextJson | None = None
+
+
+_decode_message_json = msgspec.json.Decoder(_MessageJson).decode
+_ROLES = ("seller", "buyer")
+
+
+def read_plain_message(line: bytes, default_id: str | None = None) -> Message | None:
+    """A JSON text (UTF-8) read as a message in one pass, for the common case: a well-formed
+    object whose known fields are absent, null or of their plain types (strings, integers,
+    true/false, timestamps as `datetime.fromisoformat` reads them). Returns None for anything
+    else (malformed JSON, a wrong type, a float where a whole number belongs, a value out of
+    range), which `json.loads` and `parse_message` then read the careful way, with the same
+    result for the common case."""
+    try:
+        plain = _decode_message_json(line)
+    except msgspec.DecodeError:
+        return None
+    sender = plain.sender
+    sender_role, sender_id = "seller", None
+    if sender is not None:
+        sender_role, sender_id = _plain_role(sender.role, "seller"), sender.id
+    recipient = plain.recipient
+    recipient_role, recipient_address, recipient_language, opted_out = "buyer", None, None, False
+    if recipient is not None:
+        recipient_role, recipient_address = _plain_role(recipient.role, "buyer"), recipient.address
+        recipient_language, opted_out = recipient.language, recipient.opted_out is True
+    if sender_role is None or recipient_role is None:
+        return None
+    message_id = plain.id
+    if message_id is None:
+        message_id = default_id
+    elif type(message_id) is int:
+        try:
+            message_id = str(message_id)
+        except ValueError:  # more digits than Python converts to text
+            return None
+    attachments: tuple[Attachment, ...] = ()
+    if plain.attachments:
+        attachments = _plain_attachments(plain.attachments)
+        if attachments is None:
+            return None
+    sent_at = plain.sent_at
+    if sent_at is not None:
+        sent_at = _plain_timestamp(sent_at)
+        if sent_at is None:
+            return None
+    reply_id = reply_received = None
+    if plain.in_reply_to is not None:
+        reply_id = plain.in_reply_to.id
+        reply_received = _plain_timestamp(plain.in_reply_to.received_at)
+        if reply_received is None:
+            return None
+    context: dict = {}
+    if plain.context is not None:
+        try:
+            context = parse_context({"avg_daily_orders": plain.context.avg_daily_orders,
+                                     "sent_today": plain.context.sent_today})
+        except MessageError:
+            return None
+    return Message(message_id, sender_role, sender_id, recipient_role, recipient_address, recipient_language,
+                   opted_out, plain.contact_reason, plain.category, plain.subject or "", plain.body or "",
+                   plain.html, plain.language, plain.order_id, attachments, sent_at, reply_id, reply_received,
+                   context)
+
+
+def _plain_role(role: str | None, default: str) -> str | None:
+    if role is None:
+        return default
+    return role if role in _ROLES else None
+
+
+def _plain_attachments(values: list[_AttachmentJson]) -> tuple[Attachment, ...] | None:
+    attachments = []
+    for value in values:
+        if value.name is None or value.size is None or value.size < 0:
+            return None
+        attachments.append(Attachment(value.name, value.size, value.content_type))
+    return tuple(attachments)
+
+
+def _plain_timestamp(value: str | None) -> datetime.datetime | None:
+    # Only what `datetime.fromisoformat` reads as it is: `parse_timestamp` also strips blanks,
+    # reads a lower-case z and second 60, and words the errors.
+    if value is None:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _parse_message_carefully(obj: Any, default_id: str | None) -> Message:
     if not isinstance(obj, dict):
         raise MessageError("$", f"a message is a JSON object, found {_type_name(obj)}")
     root = "$"

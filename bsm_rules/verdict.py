@@ -44,6 +44,8 @@ class Verdict:
 
     @property
     def verdict(self) -> str:
+        if not self.violations:
+            return "allow"
         severities = {v.severity for v in self.violations}
         if "error" in severities:
             return "block"
@@ -56,6 +58,8 @@ class Verdict:
         return list(dict.fromkeys(v.rule for v in self.violations))
 
     def to_json(self) -> dict:
+        if not self.violations:  # most messages, quickly
+            return {"message": self.message_id, "verdict": "allow", "violations": []}
         return {
             "message": self.message_id,
             "verdict": self.verdict,

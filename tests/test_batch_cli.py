@@ -148,7 +148,11 @@ def test_stdin_json_lines_are_read_as_a_stream():
         assert first, process.stderr.read()
         assert json.loads(first)["message"] == "m1"
         process.stdin.write(json.dumps(_message(4)) + "\n")
-        out, err = process.communicate(timeout=120)
+        process.stdin.close()
+        # Read the rest through the same reader: `communicate` reads the pipe itself and would
+        # miss results that `readline` has already taken into the reader's buffer.
+        process.wait(timeout=120)  # the few results fit in the pipe
+        out, err = process.stdout.read(), process.stderr.read()
     finally:
         process.kill()
         process.wait()
