@@ -11,7 +11,7 @@ from typing import Any, Callable
 from . import ast
 from .checker import CheckedRule
 from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, RECORD_ATTRIBUTES, MessageView
-from .schema import BOOL, BYTES, DURATION, NUMBER
+from .schema import BOOL, BYTES, DURATION, NUMBER, STRING
 from .verdict import Violation
 
 __all__ = ["generate_rule_runner"]
@@ -37,6 +37,7 @@ class _Writer:
                                           "patterns_present": compiler.prefilter.present_in_text}
         self.fields: dict[str, str] = {}
         self.variables: dict[str, str] = {}  # quantifier variables in scope, as locals
+        self.folded_fields: set[str] = set()
         self.temporaries = itertools.count()
 
     def bind(self, value: Any, prefix: str) -> str:
@@ -53,6 +54,19 @@ class _Writer:
             self.fields[name] = f"f_{name}"
             self.namespace[f"get_{name}"] = FIELD_GETTERS[name]
         return self.fields[name]
+
+    def folded(self, expr) -> str:
+        """Source for the case fold of a value (`_fold`); a string field is folded once, at the top."""
+        if isinstance(expr, ast.Name) and self.compiler.type_of(expr) == STRING:
+            local = self.value(expr)
+            if local is not None and local.startswith("f_"):
+                self.folded_fields.add(local)
+                return f"c{local}"
+        value = self.value(expr)
+        if value is None:
+            return None
+        t = self.temporary()
+        return f"(None if ({t} := {value}) is None else _fold({t}))"
 
     # -- expressions: Python source of the value (None meaning unknown), or None if not inline
 
@@ -130,23 +144,25 @@ class _Writer:
                 f"else (None if {a} is None or {b} is None else {otherwise})))")
 
     def value_Compare(self, expr: ast.Compare) -> str | None:
+        from .compiler import WordList, _fold
+
+        known, constant = self.compiler.constant(expr.right)
+        if known and expr.op in ("in", "not in", "==", "!="):
+            if expr.op in ("in", "not in"):
+                constant = constant.values if isinstance(constant, WordList) else frozenset(_fold(v) for v in constant)
+            else:
+                constant = _fold(constant)
+            left = self.folded(expr.left)
+            if left is None:
+                return None
+            a = self.temporary()
+            return f"(None if ({a} := {left}) is None else ({a} {expr.op} {self.bind(constant, 'K')}))"
+        if expr.op in ("in", "not in"):
+            return None
         left = self.value(expr.left)
         if left is None:
             return None
         a = self.temporary()
-        if expr.op in ("in", "not in"):
-            known, constant = self.compiler.constant(expr.right)
-            if not known:
-                return None
-            from .compiler import _fold, WordList
-
-            values = constant.values if isinstance(constant, WordList) else frozenset(_fold(v) for v in constant)
-            return f"(None if ({a} := {left}) is None else (_fold({a}) {expr.op} {self.bind(values, 'K')}))"
-        known, constant = self.compiler.constant(expr.right)
-        if known and expr.op in ("==", "!="):
-            from .compiler import _fold
-
-            return f"(None if ({a} := {left}) is None else (_fold({a}) {expr.op} {self.bind(_fold(constant), 'K')}))"
         right = self.value(expr.right)
         if right is None:
             return None
@@ -181,7 +197,7 @@ def _conjuncts(expr) -> list:
     return [expr]
 
 
-def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str) -> list[str]:
+def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str, rule_needs: tuple) -> list[str]:
     """Lines (indented for a rule's block) that evaluate a `forbid` and report its violations."""
     compiler, condition = writer.compiler, clause.condition
     source = writer.condition(condition)
@@ -190,7 +206,7 @@ def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str) -> list[str]:
     lines: list[str] = []
     indent = ""
     need = compiler.required_patterns(condition)
-    if need is not None:
+    if need is not None and need not in rule_needs:
         # Each clause of a rule is skipped on its own when its patterns cannot match.
         lines += ["if present is MISSING: present = patterns_present(view)",
                   f"if present is None or not {writer.bind(need, 'N')}.isdisjoint(present):"]
@@ -273,11 +289,13 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
                     source = f"truth({writer.bind(compiler.condition(clause.condition), 'C')}(view))"
                 body.append(f"        if {source} is False: {rule}.report_missing(view, severity, out)")
             elif isinstance(clause, ast.ForbidClause):
-                body += [f"        {line}" for line in _forbid(writer, clause, rule)]
+                body += [f"        {line}" for line in _forbid(writer, clause, rule, compiled.needs)]
         body.append("        break")
     prologue = ["def run_rules(view, out):", "    m = view.message", "    present = MISSING"]
     for name, local in writer.fields.items():
         prologue.append(f"    {local} = get_{name}(view)")
+        if local in writer.folded_fields:
+            prologue.append(f"    c{local} = None if {local} is None else {local}.casefold()")
     source = "\n".join(prologue + body + ["    return"]) + "\n"
     namespace = dict(writer.namespace)
     exec(compile(source, "<bsm policy rules>", "exec"), namespace)  # noqa: S102 - our own generated code

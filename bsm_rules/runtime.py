@@ -71,19 +71,66 @@ class Text:
         return sum(len(s.raw) for s in self.segments)
 
 
-@attrs.frozen
-class Finding:
-    value: str
-    location: Location
+class _Located:
+    """A finding in a text segment. Most findings never need their location (it is needed only
+    when a rule reports them), so it is worked out on first use."""
+
+    __slots__ = ("_location", "_segment", "_start", "_end")
+
+    def _place(self, location: Location | None, segment: Segment | None, start: int, end: int) -> None:
+        self._location, self._segment, self._start, self._end = location, segment, start, end
+
+    @property
+    def location(self) -> Location:
+        if self._location is None:
+            self._location = self._segment.locate(self._start, self._end)
+        return self._location
+
+    def _key(self) -> tuple:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._key()!r}"
 
 
-@attrs.frozen
-class LinkFinding:
-    url: str
-    scheme: str | None
-    host: str
-    domain: str
-    location: Location
+class Finding(_Located):
+    """A value a finder found: an e-mail address, a phone number (E.164), an order id…"""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str, location: Location | None = None, segment: Segment | None = None,
+                 start: int = 0, end: int = 0):
+        self.value = value
+        self._place(location, segment, start, end)
+
+    def _key(self) -> tuple:
+        return self.value, self.location
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class LinkFinding(_Located):
+    """A link: its URL as written, scheme (when given), host and registrable domain."""
+
+    __slots__ = ("url", "scheme", "host", "domain")
+
+    def __init__(self, url: str, scheme: str | None, host: str, domain: str, location: Location | None = None,
+                 segment: Segment | None = None, start: int = 0, end: int = 0):
+        self.url, self.scheme, self.host, self.domain = url, scheme, host, domain
+        self._place(location, segment, start, end)
+
+    def _key(self) -> tuple:
+        return self.url, self.scheme, self.host, self.domain, self.location
+
+    def __str__(self) -> str:
+        return self.url
 
 
 @attrs.frozen
@@ -272,12 +319,12 @@ def _per_segment(name: str, find: Callable[[Segment], list]) -> Callable[[Any], 
 
 
 def _found(finder: Callable[[str], list]) -> Callable[[Segment], list]:
-    return lambda segment: [Finding(f.value, segment.locate(f.start, f.end)) for f in finder(segment.text)]
+    return lambda segment: [Finding(f.value, None, segment, f.start, f.end) for f in finder(segment.text)]
 
 
 def _links(segment: Segment) -> list[LinkFinding]:
     results = [
-        LinkFinding(link.url, link.scheme, link.host, link.domain, segment.locate(link.start, link.end))
+        LinkFinding(link.url, link.scheme, link.host, link.domain, None, segment, link.start, link.end)
         for link in extractors.find_links(segment.text)
     ]
     if segment.html is not None:
