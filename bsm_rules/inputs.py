@@ -128,8 +128,8 @@ def _byte_lines(stream: BinaryIO) -> Iterator[bytes]:
         if start < len(block):
             held.append(block[start:])
     rest = b"".join(held)
-    if at_start and rest.startswith(_BOM):
-        rest = rest[len(_BOM):]
+    if at_start and _BOM.startswith(rest):
+        rest = b""  # only (the start of) a byte order mark: an empty file, as a text-mode reader has it
     if rest:
         yield from rest.splitlines(True)
 

@@ -200,7 +200,7 @@ def read_plain_message(line: bytes, default_id: str | None = None) -> Message | 
     result for the common case."""
     try:
         plain = _decode_message_json(line)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, ValueError, RecursionError):  # ValueError: a string that is not UTF-8
         return None
     sender = plain.sender
     sender_role, sender_id = "seller", None
