@@ -48,7 +48,7 @@ class Outcome(NamedTuple):
 
 
 _encode_json = msgspec.json.Encoder().encode
-_new_outcome = tuple.__new__  # builds an Outcome from all its fields without the keyword handling
+_make = tuple.__new__  # builds a named tuple (an Outcome, an InputItem) from all its fields, without keywords
 
 
 def read_message(item: InputItem) -> tuple[InputItem, Message | None]:
@@ -90,7 +90,7 @@ class _Evaluator:
                     context = {**context, "sent_today": sent_today}
                 verdict = self.evaluate(message, context, self.options.now)
                 if self.render is not None and not verdict.violations:  # the common case, quickly
-                    return _new_outcome(Outcome, ("allow", render_json_result(verdict.to_json()), ()))
+                    return _make(Outcome, ("allow", render_json_result(verdict.to_json()), ()))
                 result = verdict.to_json()
         except MessageError as error:
             result = invalid_result(_message_id(item), f"{item.where}: {error}")
@@ -161,20 +161,28 @@ def _start_worker(options: BatchOptions, inherited: _Evaluator | None) -> None:
     _worker = _Evaluator(load_policy(options.policy), options)
 
 
-def _run_chunk(chunk: list[tuple[InputItem, int | None]]) -> list[Outcome]:
+# Items and outcomes cross to and from the workers as plain tuples, which pickle several times
+# faster than named ones.
+
+def _run_chunk(chunk: list[tuple[tuple, int | None]]) -> list[tuple]:
     assert _worker is not None
-    return [_worker(entry) for entry in chunk]
+    return [tuple(_worker((_make(InputItem, fields), sent_today))) for fields, sent_today in chunk]
 
 
-def _chunks(entries: Iterable, size: int) -> Iterator[list]:
+def _chunks(entries: Iterable[tuple[InputItem, int | None]], size: int) -> Iterator[list]:
     chunk: list = []
-    for entry in entries:
-        chunk.append(entry)
+    for item, sent_today in entries:
+        chunk.append((tuple(item), sent_today))
         if len(chunk) == size:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
+
+
+def _outcomes(results: list[tuple]) -> Iterator[Outcome]:
+    for result in results:
+        yield _make(Outcome, result)
 
 
 def evaluate_stream(policy, options: BatchOptions, entries: Iterable[tuple[InputItem, int | None]],
@@ -196,9 +204,9 @@ def evaluate_stream(policy, options: BatchOptions, entries: Iterable[tuple[Input
         for chunk in _chunks(entries, CHUNK_SIZE):
             pending.append(pool.apply_async(_run_chunk, (chunk,)))
             while len(pending) >= jobs * CHUNKS_IN_FLIGHT:
-                yield from pending.popleft().get()
+                yield from _outcomes(pending.popleft().get())
         while pending:
-            yield from pending.popleft().get()
+            yield from _outcomes(pending.popleft().get())
 
 
 def resolve_jobs(jobs: int) -> int:
