@@ -291,28 +291,22 @@ class Progress:
 
 
 class ResultWriter:
-    """Writes rendered results to `out` a block at a time, or each one as soon as it is ready
-    (`live`: for a writer of standard input that waits for them). JSON results (UTF-8 bytes) go
-    straight to the byte stream under `out` when it has a UTF-8 one; `flush` writes what is
-    pending through to the operating system."""
+    """Writes rendered results to `out` a block at a time. JSON results (UTF-8 bytes) go straight
+    to the byte stream under `out` when it has a UTF-8 one; `flush` writes what is pending through
+    to the operating system (before the input waits for more, and at the end)."""
 
     BLOCK = 256  # results per write
 
-    def __init__(self, out: TextIO, live: bool = False):
+    def __init__(self, out: TextIO):
         self.out = out
         self.binary = utf8_bytes(out)
         self.pending: list = []
-        self.block = 1 if live else self.BLOCK
-        self.live = live
 
     def write(self, output: bytes | str) -> None:
         pending = self.pending
         pending.append(output)
-        if len(pending) >= self.block:
-            if self.live:
-                self.flush()
-            else:
-                self._write_pending()
+        if len(pending) >= self.BLOCK:
+            self._write_pending()
 
     def _write_pending(self) -> None:
         pending = self.pending

@@ -78,7 +78,7 @@ def _context_from_args(args) -> dict:
 def _cmd_check(args, out: TextIO, err: TextIO) -> int:
     from .batch import (BatchOptions, Progress, ResultWriter, Summary, count_daily, evaluate_stream,
                         render_json_result, resolve_jobs)
-    from .inputs import InputError, read_inputs, reads_live_input
+    from .inputs import InputError, read_inputs
 
     context = _context_from_args(args)
     now = None
@@ -95,12 +95,13 @@ def _cmd_check(args, out: TextIO, err: TextIO) -> int:
     options = BatchOptions(args.policy, context, now, args.format, args.format == "text" and _use_color(out))
     summary = Summary()
     progress = Progress(err, enabled=err.isatty() and not out.isatty())  # results on screen show progress
-    writer = ResultWriter(out, live=reads_live_input(args.inputs or ["-"]))
+    writer = ResultWriter(out)
     try:
         jobs = resolve_jobs(args.jobs)
         # JSON Lines are decoded where they are evaluated (with workers, in the workers): the main
-        # process only reads and writes.
-        items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason, decode=False)
+        # process only reads and writes. Results so far are written whenever standard input waits.
+        items = read_inputs(args.inputs or ["-"], contact_reason=args.contact_reason, decode=False,
+                            on_wait=writer.flush)
         if args.count_daily:
             entries = count_daily(items, context.get("sent_today", 0),
                                   now or datetime.datetime.now(datetime.timezone.utc))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-__all__ = ["InputItem", "read_inputs", "InputError", "line_text", "reads_live_input", "utf8_bytes"]
+__all__ = ["InputItem", "read_inputs", "InputError", "line_text", "utf8_bytes"]
 
 READ_SIZE = 1 << 16  # bytes asked of a JSON Lines stream at a time
 _BOM = codecs.BOM_UTF8
@@ -85,14 +85,17 @@ def _read_jsonl(lines: Iterable[bytes] | Iterable[str], name: str, decode: bool)
         yield item.decoded() if decode else item
 
 
-def _byte_lines(stream: BinaryIO) -> Iterator[bytes]:
+def _byte_lines(stream: BinaryIO, on_wait: Callable[[], None] | None = None) -> Iterator[bytes]:
     """The lines of a binary stream, each with its line end, split where a text-mode reader
     splits (`\\n`, `\\r\\n`, `\\r`); a UTF-8 byte order mark at the start is dropped. The stream is
-    read a block at a time (as much as a pipe has, up to `READ_SIZE`)."""
+    read a block at a time (as much as a pipe has, up to `READ_SIZE`); `on_wait` is called before
+    each read."""
     read = getattr(stream, "read1", stream.read)
     held: list[bytes] = []  # the start of a line that is not complete yet
     at_start = True
     while True:
+        if on_wait is not None:
+            on_wait()
         block = read(READ_SIZE)
         if not block:
             break
@@ -177,12 +180,29 @@ def _read_text_stream(stream: io.TextIOBase, name: str, kind: str | None, decode
         yield from _read_unknown(iter(stream), name, decode, stream.read)
 
 
-def _read_byte_stream(stream: BinaryIO, name: str, kind: str | None, decode: bool) -> Iterator[InputItem]:
-    lines = _byte_lines(stream)
-    if kind == "jsonl":
-        yield from _read_jsonl(lines, name, decode)
+def _text_lines(stream: io.TextIOBase, on_wait: Callable[[], None]) -> Iterator[str]:
+    """The lines of a text stream, with `on_wait` called before each line is read."""
+    on_wait()
+    for line in stream:
+        yield line
+        on_wait()
+
+
+def _read_standard_input(stream: io.TextIOBase, decode: bool, on_wait: Callable[[], None] | None
+                         ) -> Iterator[InputItem]:
+    """JSON Lines or one JSON document, read through the byte stream when it is UTF-8 (as a file is
+    read); `on_wait` is called before a read only where one can wait (a pipe, a terminal)."""
+    if on_wait is not None and not _may_wait(stream):
+        on_wait = None
+    binary = utf8_bytes(stream)
+    if binary is not None:
+        lines: Iterator = _byte_lines(binary, on_wait)
+        yield from _read_unknown(lines, "<stdin>", decode, lambda: "".join(line_text(line) for line in lines))
+    elif on_wait is not None:
+        lines = _text_lines(stream, on_wait)
+        yield from _read_unknown(lines, "<stdin>", decode, lambda: "".join(lines))
     else:
-        yield from _read_unknown(lines, name, decode, lambda: "".join(line_text(line) for line in lines))
+        yield from _read_text_stream(stream, "<stdin>", None, decode)
 
 
 def utf8_bytes(stream: Any) -> BinaryIO | None:
@@ -194,12 +214,8 @@ def utf8_bytes(stream: Any) -> BinaryIO | None:
     return buffer
 
 
-def reads_live_input(paths: list[str], stdin: io.TextIOBase | None = None) -> bool:
-    """Whether the inputs include standard input from a pipe or a terminal, whose writer may
-    wait for the results of the messages it has sent before sending more."""
-    if "-" not in paths:
-        return False
-    stream = stdin if stdin is not None else sys.stdin
+def _may_wait(stream: io.TextIOBase) -> bool:
+    """Whether reading `stream` can wait for its writer (a pipe or a terminal, not a file)."""
     try:
         return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
@@ -213,11 +229,14 @@ def _email_items(path: Path, kind: str, contact_reason: str | None) -> Iterator[
 
 
 def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
-                contact_reason: str | None = None, decode: bool = True) -> Iterator[InputItem]:
+                contact_reason: str | None = None, decode: bool = True,
+                on_wait: Callable[[], None] | None = None) -> Iterator[InputItem]:
     """Yield an item per message of every input, in order. Raises InputError for an input that
     cannot be opened (checked before anything is read). With `decode` false, JSON Lines items
     carry their line as `raw` (see `InputItem.decoded`), so that the caller (or a worker process)
-    decodes them."""
+    decodes them. `on_wait` is called before a read of standard input that may have to wait for
+    its writer, so that the caller can first write the results it has (the writer may be waiting
+    for them)."""
     resolved = []
     for name in paths:
         if name == "-":
@@ -229,19 +248,14 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
         resolved.append((name, path))
     for name, path in resolved:
         if path is None:
-            stream = stdin if stdin is not None else sys.stdin
-            binary = utf8_bytes(stream)
-            if binary is None:
-                yield from _read_text_stream(stream, "<stdin>", None, decode)
-            else:
-                yield from _read_byte_stream(binary, "<stdin>", None, decode)
+            yield from _read_standard_input(stdin if stdin is not None else sys.stdin, decode, on_wait)
             continue
         suffix = path.suffix.lower()
         if suffix in (".eml", ".mbox"):
             yield from _email_items(path, suffix[1:], contact_reason)
         elif suffix in (".jsonl", ".ndjson"):
             with open(path, "rb") as binary_file:
-                yield from _read_byte_stream(binary_file, name, "jsonl", decode)
+                yield from _read_jsonl(_byte_lines(binary_file), name, decode)
         else:
             with open(path, encoding="utf-8-sig", errors="replace", newline=None) as text_file:
                 yield from _read_text_stream(text_file, name, "json" if suffix == ".json" else None, decode)

@@ -1,18 +1,21 @@
 """How `bsm check` writes results: compact JSON in UTF-8 with the content of `Verdict.to_json`,
-in blocks or (for a live standard input) one at a time, in order with the text written around
-them."""
+in blocks, in order with the text written around them, and before standard input waits."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 from hypothesis import given, strategies as st
 
 from bsm_rules.batch import Outcome, ResultWriter, Summary, render_json_result
 from bsm_rules.cli import main
+from bsm_rules.inputs import read_inputs
 from bsm_rules.verdict import Verdict, Violation
 
 NOW = "2026-11-23T12:00:00Z"
@@ -59,11 +62,31 @@ def test_results_go_in_blocks_after_the_text_written_before_them():
     assert raw.getvalue().endswith(f"{ResultWriter.BLOCK + 2}\nafter\n".encode())
 
 
-def test_live_results_are_written_one_at_a_time():
-    out, raw = _utf8_stream()
-    writer = ResultWriter(out, live=True)
-    writer.write(b'{"message":"m1"}\n')
-    assert raw.getvalue() == b'{"message":"m1"}\n'
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_results_are_written_before_standard_input_waits(encoding):
+    """Before each read of a pipe that may wait, the results so far are written: the program on
+    the other end may be waiting for them before it sends more."""
+    reading, writing = os.pipe()
+    os.write(writing, b'{"id": "a"}\n{"id": "b"}\n{"id": "c"}\n')
+    os.close(writing)
+    log: list[str] = []
+    with open(reading, encoding=encoding) as stdin:
+        for item in read_inputs(["-"], stdin=stdin, on_wait=lambda: log.append("wait")):
+            log.append(item.value["id"])
+    if encoding == "utf-8":  # read as bytes, a block at a time
+        assert log == ["wait", "a", "b", "c", "wait"]
+    else:  # read as text, a line at a time (the first two tell JSON Lines from one document)
+        assert log == ["wait", "wait", "a", "b", "wait", "c", "wait"]
+
+
+def test_files_never_wait(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_text('{"id": "a"}\n')
+    log: list[str] = []
+    with open(path, encoding="utf-8") as stdin:
+        assert [item.value["id"] for item in read_inputs(["-", str(path)], stdin=stdin,
+                                                          on_wait=lambda: log.append("wait"))] == ["a", "a"]
+    assert log == []
 
 
 def test_a_stream_without_a_utf8_byte_stream_gets_text():
