@@ -26,6 +26,7 @@ __all__ = [
     "find_order_ids",
     "find_phone_numbers",
     "is_amazon_domain",
+    "order_id_spans",
 ]
 
 
@@ -515,15 +516,15 @@ def _dashed_triples(text: str, tail: re.Pattern, first_lengths: range) -> Iterab
 
 def find_order_ids(text: str) -> list[Found]:
     """Amazon order ids: exactly NNN-NNNNNNN-NNNNNNN, not part of a longer digit/dash run."""
-    if "-" not in text:
-        return []
-    text = searchable(text)
-    return [Found(start, end, text[start:end]) for start, end in _order_id_spans(text)]
+    return [Found(start, end, text[start:end]) for start, end in order_id_spans(text)]
 
 
 @functools.lru_cache(maxsize=16)
-def _order_id_spans(text: str) -> tuple[tuple[int, int], ...]:
-    # Cached: the phone-number finder blanks the order ids of the text the order-id rules read.
+def order_id_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The spans of `find_order_ids`, without building findings. Cached: the phone-number finder
+    blanks the order ids of the text that the order-id rules read."""
+    if "-" not in text:
+        return ()
     return tuple(_dashed_triples(text, _ORDER_ID_TAIL, range(3, 4)))
 
 
@@ -573,7 +574,7 @@ def find_phone_numbers(text: str) -> list[Found]:
     text = searchable(text)
     # Order ids are the usual digits in a message and never a number to call: they are blanked
     # first, and most texts have too few digits left to hold a phone number.
-    order_ids = _order_id_spans(text) if "-" in text else ()
+    order_ids = order_id_spans(text)
     if text.isascii():
         digits = len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
         if digits - sum(end - start - 2 for start, end in order_ids) < _MIN_PHONE_DIGITS:

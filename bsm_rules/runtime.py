@@ -385,7 +385,9 @@ BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "emails": _per_segment("emails", _emails),
     "obfuscated_emails": _per_segment("obfuscated_emails", _found(extractors.find_obfuscated_emails)),
     "phone_numbers": _per_segment("phone_numbers", _found(extractors.find_phone_numbers)),
-    "order_ids": _per_segment("order_ids", _found(extractors.find_order_ids)),
+    "order_ids": _per_segment("order_ids", lambda segment: [
+        Finding(segment.text[start:end], None, segment, start, end)
+        for start, end in extractors.order_id_spans(segment.text)]),
     "order_id_near_misses": _per_segment("order_id_near_misses", _found(extractors.find_order_id_near_misses)),
     "emoji": _per_segment("emoji", _found(extractors.find_emoji)),
     "tracking_pixels": _per_segment("tracking_pixels", _tracking_pixels),
