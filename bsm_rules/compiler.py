@@ -1,5 +1,7 @@
 """Compiles a checked policy into an evaluator: every expression becomes a closure, every
-pattern, word list and constant is prepared once, so evaluating a message does no lookups.
+pattern, word list and constant is prepared once, so evaluating a message does no lookups; the
+rules then run through one generated function (`codegen`) that writes the simple conditions out
+as Python and skips the rules whose patterns and finder triggers the message text cannot match.
 
 Conditions are three-valued: True, False or None (unknown, e.g. a comparison with an absent
 field). A true condition may instead be a non-empty tuple of `Location`s, the places in the

@@ -134,6 +134,7 @@ def _suffix_list(only_icann: bool) -> PublicSuffixList:
                          lambda: publicsuffixlist.PublicSuffixList(accept_unknown=False, only_icann=only_icann))
 
 
+@functools.lru_cache(maxsize=4096)  # a seller's messages name the same few hosts again and again
 def _registrable_domain(host: str) -> str | None:
     """The registrable domain of a lower-case host, or None when its suffix is unknown or it is a bare suffix."""
     domain = _public_suffix_list().privatesuffix(host, accept_unknown=False)
@@ -310,6 +311,7 @@ def _with_path(text: str, match, host: str, domain: str) -> Link:
     return Link(start, end, text[start:end], None, host, domain)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_amazon_domain(domain: str) -> bool:
     """True when the registrable domain (ICANN suffixes only) of `domain` is amazon.<suffix>."""
     host = domain.strip().rstrip(".").lower()
