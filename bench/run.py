@@ -80,7 +80,8 @@ def main() -> int:
     violating = sum(1 for m in messages if baseline.check(m)[0] == "block")
     print(f"{len(messages):,} generated messages, {violating / len(messages):.0%} violating the baseline rules, "
           f"mean body {statistics.mean(len(m['body']) for m in messages):,.0f} characters; "
-          f"evaluator and baseline disagree on {len(disagreements)}")
+          f"evaluator and baseline disagree on {len(disagreements)}"
+          + (f" ({', '.join(disagreements[:5])}{', …' if len(disagreements) > 5 else ''})" if disagreements else ""))
     print()
 
     _row("evaluator, bundled Amazon policy (in process)",
