@@ -191,11 +191,15 @@ def evaluate_stream(policy, options: BatchOptions, entries: Iterable[tuple[Input
     chunks, a bounded number at a time, so memory stays flat however long the input is."""
     evaluator = _Evaluator(policy, options)
     if jobs <= 1:
-        for entry in entries:
-            yield evaluator(entry)
-        return
+        return map(evaluator, entries)
+    return _evaluate_in_workers(evaluator, entries, jobs)
+
+
+def _evaluate_in_workers(evaluator: _Evaluator, entries: Iterable[tuple[InputItem, int | None]],
+                         jobs: int) -> Iterator[Outcome]:
     import multiprocessing
 
+    options = evaluator.options
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else methods[0])
     inherited = evaluator if context.get_start_method() == "fork" else None

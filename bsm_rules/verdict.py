@@ -3,15 +3,16 @@ the public result format of ../shared/spec/message-model.md."""
 
 from __future__ import annotations
 
-import attrs
+import msgspec
 
 __all__ = ["Violation", "Verdict", "invalid_result", "VERDICTS"]
 
 VERDICTS = ("allow", "warn", "block", "invalid")
 
 
-@attrs.frozen
-class Violation:
+# Frozen msgspec structs rather than attrs classes: every evaluation builds them, and a struct is
+# built several times faster.
+class Violation(msgspec.Struct, frozen=True):
     """One broken rule, located where the rule has a location (`field`, `start`, `end` are
     offsets into that field of the message as given)."""
 
@@ -35,8 +36,7 @@ class Violation:
         return result
 
 
-@attrs.frozen
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     """The outcome for one message."""
 
     message_id: str | None
