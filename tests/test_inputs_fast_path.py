@@ -145,6 +145,9 @@ def test_plain_message_fields_and_defaults():
     assert message.sent_at == datetime.datetime(2026, 11, 2, 1, 15, tzinfo=datetime.timezone.utc)
     assert message.attachments[0].size == 10 and message.context == {"sent_today": 4}
     assert read_plain_message(b'{"body": "x"}').context is not read_plain_message(b'{"body": "y"}').context
+    assert Message().context == {} and Message().context is not Message().context
+    with pytest.raises(AttributeError):
+        message.body = "changed"  # a message is immutable
 
 
 @pytest.mark.parametrize("line", [
