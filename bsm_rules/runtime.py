@@ -173,21 +173,22 @@ class MessageView:
         self.cache: dict[str, Any] = {}
 
     def memo(self, key: str, compute: Callable[[MessageView], Any]) -> Any:
-        try:
-            return self.cache[key]
-        except KeyError:
+        value = self.cache.get(key, _UNSET)  # not try/except: most keys are computed on first use
+        if value is _UNSET:
             value = self.cache[key] = compute(self)
-            return value
+        return value
+
+
+_UNSET = object()
 
 
 def _segment_text(field: str) -> Callable[[MessageView], Text]:
     def text(view: MessageView) -> Text:
-        try:
-            return view.cache[field]
-        except KeyError:
+        value = view.cache.get(field)
+        if value is None:
             raw = getattr(view.message, field)
             value = view.cache[field] = Text((Segment(field, raw or ""),), present=raw is not None)
-            return value
+        return value
 
     return text
 
@@ -209,12 +210,11 @@ _body = _segment_text("body")
 
 
 def _all_text(view: MessageView) -> Text:
-    try:
-        return view.cache["text"]
-    except KeyError:
+    value = view.cache.get("text")
+    if value is None:
         html = _html(view).segments if view.message.html is not None else ()
         value = view.cache["text"] = Text(_subject(view).segments + _body(view).segments + html)
-        return value
+    return value
 
 
 def _language(view: MessageView) -> str | None:
