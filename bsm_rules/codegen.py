@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from . import ast
 from .checker import CheckedRule
+from .extractors import FINDER_TRIGGERS
 from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, RECORD_ATTRIBUTES, MessageView
 from .schema import BOOL, BYTES, DURATION, NUMBER, STRING
 from .verdict import Violation
@@ -23,6 +24,8 @@ _LAZY_FIELDS = frozenset({"subject", "body", "html", "text", "language"})
 # Built-in functions without side effects or per-message caches, cheap enough to call inline.
 _INLINE_FUNCTIONS = frozenset({"primary", "lower", "is_amazon", "count", "sum"})
 _NUMERIC = (NUMBER, BYTES, DURATION)
+# Built-in functions that find things in the segments of a text: nothing in an absent one.
+_FINDERS = frozenset(FINDER_TRIGGERS) | {"tracking_pixels"}
 _MISSING = object()
 
 
@@ -55,7 +58,7 @@ class _Writer:
             self.namespace[f"get_{name}"] = FIELD_GETTERS[name]
         return self.fields[name]
 
-    def folded(self, expr) -> str:
+    def folded(self, expr) -> str | None:
         """Source for the case fold of a value (`_fold`); a string field is folded once, at the top."""
         if isinstance(expr, ast.Name) and self.compiler.type_of(expr) == STRING:
             local = self.value(expr)
@@ -219,10 +222,9 @@ def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str, rule_needs: tu
         variable = f"v_{condition.variable.name}"
         writer.variables[condition.variable.name] = variable
         body = writer.condition(condition.condition)
-        items = writer.value(condition.source)
+        inline_items = writer.value(condition.source)
         del writer.variables[condition.variable.name]
-        if items is None:
-            items = f"{writer.bind(compiler.expr(condition.source), 'S')}(view)"
+        items = inline_items or f"{writer.bind(compiler.expr(condition.source), 'S')}(view)"
         if body is not None:
             # "any" written out: true at each item its condition holds for, located there.
             return lines + [f"{indent}{line}" for line in (
@@ -237,8 +239,8 @@ def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str, rule_needs: tu
                 "            if location is not None: found.append(location)",
                 f"    if any_true: {rule}.report(view, severity, tuple(dict.fromkeys(found)) or True, out)",
             )]
-        if not items.endswith("(view)"):
-            lines.append(f"{indent}if {items}:")  # "any" over no items is never true
+        if inline_items is not None:
+            lines.append(f"{indent}if {inline_items}:")  # "any" over no items is never true
             indent += "    "
     closure = writer.bind(compiler.condition(condition), "C")
     return lines + [f"{indent}result = {closure}(view)",
@@ -249,7 +251,8 @@ def _finder_text_field(expr) -> str | None:
     """The text field a finder call (or an "any" over one) reads, if it reads one field."""
     if isinstance(expr, ast.Quantifier):
         expr = expr.source
-    if isinstance(expr, ast.Call) and len(expr.args) == 1 and isinstance(expr.args[0], ast.Name):
+    if isinstance(expr, ast.Call) and expr.function.name in _FINDERS and len(expr.args) == 1 and \
+            isinstance(expr.args[0], ast.Name):
         return expr.args[0].name
     return None
 
