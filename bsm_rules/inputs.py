@@ -245,6 +245,10 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
         path = Path(name)
         if not path.is_file():
             raise InputError(f"{name}: no such file" if not path.exists() else f"{name}: not a file")
+        try:
+            open(path, "rb").close()
+        except OSError as error:
+            raise InputError(f"{name}: cannot be read: {error.strerror or error}") from None
         resolved.append((name, path))
     for name, path in resolved:
         if path is None:

@@ -310,6 +310,26 @@ def test_usage_errors_print_to_stderr_and_evaluate_nothing(tmp_path, make_args, 
     assert says in err
 
 
+@pytest.mark.parametrize("name", ["m.json", "m.jsonl", "m.eml"])
+def test_an_input_that_cannot_be_opened_is_a_usage_error_naming_it(tmp_path, monkeypatch, name):
+    import builtins
+
+    from bsm_rules import inputs
+
+    unreadable = Path(write(tmp_path / name, CLEAN))
+
+    def refusing_open(file, *args, **kwargs):
+        if Path(file) == unreadable:
+            raise PermissionError(13, "Permission denied", str(file))
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(inputs, "open", refusing_open, raising=False)  # root may read any file
+    status, out, err = run(["check", write(tmp_path / "first.json", CLEAN), str(unreadable)])
+    assert status == EXIT_INVALID
+    assert out == ""
+    assert f"{name}: cannot be read: Permission denied" in err
+
+
 # -- the text format ------------------------------------------------------------------------------
 
 def test_text_format_shows_verdict_rule_severity_message_and_carets(tmp_path):
