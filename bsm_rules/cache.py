@@ -1,9 +1,10 @@
 """Where bsm keeps what it can rebuild at any time (the policy parser's tables, the public suffix
-list and the language identifier as objects, checked policies): a directory in the user's cache
-(`$BSM_CACHE_DIR`, else `$XDG_CACHE_HOME/bsm-rules`, else `~/.cache/bsm-rules`)."""
+list as objects, checked policies): a directory in the user's cache (`$BSM_CACHE_DIR`, else
+`$XDG_CACHE_HOME/bsm-rules`, else `~/.cache/bsm-rules`)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 from pathlib import Path
@@ -26,7 +27,21 @@ def cache_file(name: str) -> str | None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
+    _remove_obsolete(directory)
     return str(directory / name)
+
+
+# Entries of earlier versions that nothing reads any more (the unpacked 95 MB language model).
+_OBSOLETE = ("language-identifier.pickle",)
+
+
+@functools.cache
+def _remove_obsolete(directory: Path) -> None:
+    for name in _OBSOLETE:
+        try:
+            (directory / name).unlink()
+        except OSError:
+            pass
 
 
 def write_pickles(path: str, *values: Any) -> bool:

@@ -126,3 +126,13 @@ def test_without_a_usable_cache_directory_everything_still_works(tmp_path, monke
     assert cached_object("thing.pickle", "k1", lambda: [2]) == [2]
     assert load_policy().evaluate(MESSAGES[0]).fired
     assert detect_language("Thank you for your order, it is on its way to you today.") == "en"
+
+
+def test_entries_of_earlier_versions_are_removed(cache_dir):
+    from bsm_rules.cache import cached_object
+
+    cache_dir.mkdir(parents=True)
+    (cache_dir / "language-identifier.pickle").write_bytes(b"an old 95 MB model")
+    assert cached_object("thing.pickle", "k1", lambda: [1]) == [1]
+    assert not (cache_dir / "language-identifier.pickle").exists()
+    assert (cache_dir / "thing.pickle").exists()
