@@ -51,6 +51,13 @@ class _Writer:
     def temporary(self) -> str:
         return f"t{next(self.temporaries)}"
 
+    def strict(self, operands: list[str], make: Callable[..., str]) -> str:
+        """Source that is None when an operand is (None, absent or unknown), else `make` of the
+        temporaries holding the operands; each operand is evaluated once, left to right."""
+        names = [self.temporary() for _ in operands]
+        absent = " or ".join(f"({name} := {operand}) is None" for name, operand in zip(names, operands))
+        return f"(None if {absent} else {make(*names)})"
+
     def field(self, name: str) -> str:
         """The local variable holding a message field's value, computed once at the top."""
         if name not in self.fields:
@@ -66,10 +73,7 @@ class _Writer:
                 self.folded_fields.add(local)
                 return f"c{local}"
         value = self.value(expr)
-        if value is None:
-            return None
-        t = self.temporary()
-        return f"(None if ({t} := {value}) is None else _fold({t}))"
+        return None if value is None else self.strict([value], lambda t: f"_fold({t})")
 
     # -- expressions: Python source of the value (None meaning unknown), or None if not inline
 
@@ -100,16 +104,12 @@ class _Writer:
             items = self.value(target)
             if items is None:
                 return None
-            t = self.temporary()
-            return f"(None if ({t} := {items}) is None else [getattr(x, {name!r}, None) for x in {t}])"
+            return self.strict([items], lambda t: f"[getattr(x, {name!r}, None) for x in {t}]")
         if isinstance(target, ast.Name) and name in RECORD_ATTRIBUTES.get(target.name, {}) and \
                 self.compiler.checked.symbols.get(id(target), ("unknown", None))[0] == "field":
             return f"m.{RECORD_ATTRIBUTES[target.name][name]}"  # the record's getter reads the message
         inner = self.value(target)
-        if inner is None:
-            return None
-        t = self.temporary()
-        return f"(None if ({t} := {inner}) is None else getattr({t}, {name!r}, None))"
+        return None if inner is None else self.strict([inner], lambda t: f"getattr({t}, {name!r}, None)")
 
     def value_Call(self, expr: ast.Call) -> str | None:
         if expr.function.name not in _INLINE_FUNCTIONS:
@@ -130,10 +130,7 @@ class _Writer:
 
     def value_Not(self, expr: ast.Not) -> str | None:
         operand = self.condition(expr.operand)
-        if operand is None:
-            return None
-        t = self.temporary()
-        return f"(None if ({t} := {operand}) is None else not {t})"
+        return None if operand is None else self.strict([operand], lambda t: f"not {t}")
 
     def value_Logical(self, expr: ast.Logical) -> str | None:
         left, right = self.condition(expr.left), self.condition(expr.right)
@@ -158,39 +155,29 @@ class _Writer:
             left = self.folded(expr.left)
             if left is None:
                 return None
-            a = self.temporary()
-            return f"(None if ({a} := {left}) is None else ({a} {expr.op} {self.bind(constant, 'K')}))"
+            constant_name = self.bind(constant, "K")
+            return self.strict([left], lambda a: f"({a} {expr.op} {constant_name})")
         if expr.op in ("in", "not in"):
             return None
-        left = self.value(expr.left)
-        if left is None:
+        left, right = self.value(expr.left), self.value(expr.right)
+        if left is None or right is None:
             return None
-        a = self.temporary()
-        right = self.value(expr.right)
-        if right is None:
-            return None
-        b = self.temporary()
         if expr.op in ("==", "!="):
-            comparison = f"(_fold({a}) {expr.op} _fold({b}))"
-        else:
-            comparison = f"({a} {expr.op} {b})"
-        return f"(None if ({a} := {left}) is None or ({b} := {right}) is None else {comparison})"
+            return self.strict([left, right], lambda a, b: f"(_fold({a}) {expr.op} _fold({b}))")
+        return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
 
     def value_Arith(self, expr: ast.Arith) -> str | None:
         left, right = self.value(expr.left), self.value(expr.right)
         if left is None or right is None:
             return None
-        a, b = self.temporary(), self.temporary()
         numeric = self.compiler.type_of(expr.left) in _NUMERIC and self.compiler.type_of(expr.right) in _NUMERIC
-        result = f"({a} {expr.op} {b})" if numeric and expr.op != "/" else f"_arith({expr.op!r}, {a}, {b})"
-        return f"(None if ({a} := {left}) is None or ({b} := {right}) is None else {result})"
+        if numeric and expr.op != "/":
+            return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
+        return self.strict([left, right], lambda a, b: f"_arith({expr.op!r}, {a}, {b})")
 
     def value_Negate(self, expr: ast.Negate) -> str | None:
         operand = self.value(expr.operand)
-        if operand is None:
-            return None
-        t = self.temporary()
-        return f"(None if ({t} := {operand}) is None else -{t})"
+        return None if operand is None else self.strict([operand], lambda t: f"-{t}")
 
 
 def _conjuncts(expr) -> list:
