@@ -527,17 +527,7 @@ def order_id_spans(text: str) -> tuple[tuple[int, int], ...]:
     blanks the order ids of the text that the order-id rules read."""
     if "-" not in text:
         return ()
-    spans = []
-    length = len(text)
-    for match in _ORDER_ID_TAIL.finditer(text):
-        dash, end = match.span()
-        start = dash - 3
-        if start < 0 or (end < length and text[end] in _DIGITS_AND_DASH):
-            continue
-        head = text[start:dash]
-        if head.isascii() and head.isdigit() and not (start and text[start - 1] in _DIGITS_AND_DASH):
-            spans.append((start, end))
-    return tuple(spans)
+    return tuple(_dashed_triples(text, _ORDER_ID_TAIL, range(3, 4)))
 
 
 def find_order_id_near_misses(text: str) -> list[Found]:
