@@ -285,6 +285,19 @@ def test_now_option_decides_late_responses(tmp_path):
         assert status == EXIT_OK
 
 
+def test_the_message_language_is_detected_when_not_given(tmp_path):
+    english_buyer = {"recipient": {"role": "buyer", "language": "en-GB"}}
+    german = {**CLEAN, **english_buyer, "id": "de", "subject": "Ihre Rücksendung",
+              "body": "Wir haben den Wasserkocher erhalten, den Sie zurückgeschickt haben, und Ihr Geld ist unterwegs."}
+    english = {**CLEAN, **english_buyer, "id": "en"}
+    status, out, _ = run(["check", "--format", "json", write(tmp_path / "m.jsonl", jsonl(german, english))])
+    by_id = {result["message"]: result for result in results(out)}
+    assert status == EXIT_OK
+    assert [(v["rule"], v["message"]) for v in by_id["de"]["violations"]] == [
+        ("buyer-language", "the message is in de, but the buyer's language is en-GB")]
+    assert by_id["en"]["violations"] == []
+
+
 # -- usage errors: stderr, nothing evaluated ------------------------------------------------------
 
 @pytest.mark.parametrize(("make_args", "says"), [
