@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
+from timing import child_times  # noqa: E402
 
 from bsm_rules import load_policy  # noqa: E402
 from bsm_rules.message import parse_message, parse_timestamp  # noqa: E402
@@ -33,13 +32,7 @@ POLICY = 'policy "Overhead" version "1"\n\nrule never info {\n  forbid sent_toda
 
 def _cpu_seconds(command: list[str]) -> float:
     """The least CPU time (the command's and its workers') of three runs."""
-    times = []
-    for _ in range(3):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        times.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-    return min(times)
+    return min(child_times(command)[1] for _ in range(3))
 
 
 def main() -> int:

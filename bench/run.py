@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ sys.path.insert(0, str(HERE))
 
 import baseline  # noqa: E402
 from generate import generate  # noqa: E402
+from timing import child_times  # noqa: E402
 
 from bsm_rules import load_policy  # noqa: E402
 
@@ -39,16 +39,6 @@ def _best_of(repeats: int, run) -> float:
         run()
         times.append(time.process_time() - start)
     return min(times)
-
-
-def _child(command: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the process and its workers) of one command."""
-    start = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return time.perf_counter() - start, cpu
 
 
 def _row(label: str, seconds: float, count: int, wall: float | None = None) -> float:
@@ -105,9 +95,9 @@ def main() -> int:
                              ("bsm check --jobs 2, bundled policy (end to end)", ["--jobs", "2"]),
                              ("bsm check --jobs 1, baseline rule set (end to end)", ["--jobs", "1", *baseline_policy]),
                              ("bsm check --jobs 2, baseline rule set (end to end)", ["--jobs", "2", *baseline_policy])):
-            wall, cpu = _child(_cli("--format", "json", *extra, str(batch)), env)
+            wall, cpu = child_times(_cli("--format", "json", *extra, str(batch)), env)
             _row(label, cpu, args.batch, wall)
-        runs = [_child(_cli(str(single)), env) for _ in range(5)]
+        runs = [child_times(_cli(str(single)), env) for _ in range(5)]
         print(f"{'bsm check of one message (start to finish)':<58} {min(w for w, _ in runs) * 1000:>8.0f} ms wall "
               f"{min(c for _, c in runs) * 1000:>6.0f} ms CPU")
     print()
