@@ -577,7 +577,7 @@ def find_phone_numbers(text: str) -> list[Found]:
     # Order ids are the usual digits in a message and never a number to call: they are blanked
     # first, and most texts have too few digits left to hold a phone number.
     order_ids = order_id_spans(text)
-    if text.isascii():
+    if text.isascii():  # deleting the digit bytes counts them several times faster than a search
         digits = len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
         if digits - sum(end - start - 2 for start, end in order_ids) < _MIN_PHONE_DIGITS:
             return []
