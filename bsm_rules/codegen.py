@@ -73,7 +73,11 @@ class _Writer:
                 self.folded_fields.add(local)
                 return f"c{local}"
         value = self.value(expr)
-        return None if value is None else self.strict([value], lambda t: f"_fold({t})")
+        if value is None:
+            return None
+        if self.compiler.type_of(expr) == STRING:
+            return self.strict([value], lambda t: f"{t}.casefold()")
+        return self.strict([value], lambda t: f"_fold({t})")
 
     # -- expressions: Python source of the value (None meaning unknown), or None if not inline
 
@@ -163,7 +167,8 @@ class _Writer:
         if left is None or right is None:
             return None
         if expr.op in ("==", "!="):
-            return self.strict([left, right], lambda a, b: f"(_fold({a}) {expr.op} _fold({b}))")
+            left, right = self.folded(expr.left), self.folded(expr.right)
+            return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
         return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
 
     def value_Arith(self, expr: ast.Arith) -> str | None:

@@ -113,6 +113,7 @@ class _PatternSet:
     def __init__(self) -> None:
         self.indexes: dict[str, int] = {}
         self.html_triggers: frozenset[int] = frozenset()
+        self.finder_triggers: dict[str, int] = {}
         self.set = None
         options = re2.Options()
         options.log_errors = False
@@ -139,7 +140,7 @@ class _PatternSet:
     def finder_trigger(self, finder: str) -> int:
         """The place in the set of the trigger of a finder (see `extractors.FINDER_TRIGGERS`). The
         HTML body also has attribute values that its finders read: there, triggers always count."""
-        index = self.index_pattern(extractors.FINDER_TRIGGERS[finder])
+        index = self.finder_triggers[finder] = self.index_pattern(extractors.FINDER_TRIGGERS[finder])
         self.html_triggers |= {index}
         return index
 
@@ -151,6 +152,8 @@ class _PatternSet:
             compiled.Add(pattern)
         compiled.Compile()
         self.set = compiled
+        self._match = compiled._set.Match  # RE2::Set itself: google-re2's wrapper only encodes the text
+        self._finders = tuple(self.finder_triggers.items())
 
     def present_in_text(self, view: MessageView) -> frozenset[int] | None:
         """Indexes of the patterns that match somewhere in the message's text (None: unknown)."""
@@ -167,15 +170,21 @@ class _PatternSet:
 
     def matching(self, segment) -> frozenset[int] | None:
         """Indexes of the patterns that match somewhere in the segment (None: no set)."""
-        found = segment.cache.get(self)
+        cache = segment.cache
+        found = cache.get(self)
         if found is None and self.set is not None:
             try:
-                found = frozenset(self.set.Match(segment.text) or ())
+                found = frozenset(self._match(segment.text.encode()))
             except UnicodeEncodeError:  # a lone surrogate: search every pattern the slow way
                 return None
             if segment.html is not None:
                 found |= self.html_triggers
-            segment.cache[self] = found
+            else:
+                # A finder whose trigger does not match finds nothing here: its results are known.
+                for finder, index in self._finders:
+                    if index not in found:
+                        cache[finder] = ()
+            cache[self] = found
         return found
 
 
@@ -189,17 +198,18 @@ def _search_text(text: Text, regex, position: str | None,
                 continue
         body = segment.text
         if position is None:
-            found.extend(segment.locate(m.start(), m.end()) for m in regex.finditer(body))
+            found.extend(segment.locate(*spans[0]) for spans in extractors.match_spans(regex, body))
             continue
         first = len(body) - len(body.lstrip())
         last = len(body.rstrip())
-        for match in regex.finditer(body):
-            at_start = match.start() == first
-            at_end = match.end() == last
+        for spans in extractors.match_spans(regex, body):
+            start, end = spans[0]
+            at_start = start == first
+            at_end = end == last
             if (position == "start" and at_start) or (position == "end" and at_end) or (
                 position == "middle" and not at_start and not at_end
             ):
-                found.append(segment.locate(match.start(), match.end()))
+                found.append(segment.locate(start, end))
     return tuple(found)
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "find_order_id_near_misses",
     "find_order_ids",
     "find_phone_numbers",
+    "match_spans",
     "is_amazon_domain",
     "order_id_spans",
 ]
@@ -57,6 +58,32 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
 
+_UNANCHORED = re2._Anchor.UNANCHORED
+_NO_MATCH = re2._NULL_SPAN
+
+
+def match_spans(regex, text: str) -> Iterable[list[tuple[int, int]]]:
+    """The group spans (group 0 first; (-1, -1) for a group that took no part) of each match of a
+    compiled re2 pattern in `text`, as `finditer` would find them. ASCII text, the usual case, goes
+    straight to RE2's matcher: there byte and character offsets agree, and google-re2's own
+    iterator, which maps every offset back from UTF-8, costs more than the search itself."""
+    if not text.isascii():
+        for match in regex.finditer(text):
+            yield [match.span(group) for group in range(regex.groups + 1)]
+        return
+    encoded = text.encode("ascii")
+    search, position, end = regex._regexp.Match, 0, len(encoded)
+    while True:
+        spans = search(_UNANCHORED, encoded, position, end)
+        matched = spans[0]
+        if matched == _NO_MATCH:
+            return
+        yield spans
+        if position == end:
+            return
+        position = matched[1] if matched[1] != position else position + 1  # past an empty match
+
+
 class _Regex:
     """A compiled re2 pattern whose matches take group names everywhere (google-re2 spans take numbers only)."""
 
@@ -75,34 +102,36 @@ class _Regex:
 
     def search(self, text: str, position: int = 0) -> _Match | None:
         match = self._regexp.search(text, position)
-        return None if match is None else _Match(match, self._group_numbers)
+        if match is None:
+            return None
+        return _Match(text, [match.span(group) for group in range(self._regexp.groups + 1)], self._group_numbers)
 
     def finditer(self, text: str) -> Iterable[_Match]:
-        for match in self._regexp.finditer(text):
-            yield _Match(match, self._group_numbers)
+        numbers = self._group_numbers
+        for spans in match_spans(self._regexp, text):
+            yield _Match(text, spans, numbers)
 
 
 class _Match:
-    __slots__ = ("_match", "_group_numbers")
+    __slots__ = ("_text", "_spans", "_group_numbers")
 
-    def __init__(self, match, group_numbers: dict[str, int]):
-        self._match = match
+    def __init__(self, text: str, spans: list[tuple[int, int]], group_numbers: dict[str, int]):
+        self._text = text
+        self._spans = spans
         self._group_numbers = group_numbers
 
-    def _number(self, group: int | str) -> int:
-        return group if isinstance(group, int) else self._group_numbers[group]
+    def span(self, group: int | str = 0) -> tuple[int, int]:
+        return self._spans[group if isinstance(group, int) else self._group_numbers[group]]
 
     def group(self, group: int | str = 0) -> str | None:
-        return self._match.group(self._number(group))
+        start, end = self.span(group)
+        return None if start < 0 else self._text[start:end]
 
     def start(self, group: int | str = 0) -> int:
-        return self._match.start(self._number(group))
+        return self.span(group)[0]
 
     def end(self, group: int | str = 0) -> int:
-        return self._match.end(self._number(group))
-
-    def span(self, group: int | str = 0) -> tuple[int, int]:
-        return self._match.span(self._number(group))
+        return self.span(group)[1]
 
 
 def _compile(pattern: str) -> _Regex:
@@ -552,6 +581,7 @@ _MAX_PHONE_CANDIDATES = 200
 # At least that many digits anywhere; `\D*` and `\d` never compete, so the search is linear.
 _ENOUGH_DIGITS = re.compile(rf"\d(?:\D*\d){{{_MIN_PHONE_DIGITS - 1}}}")
 _ASCII_DIGITS = b"0123456789"
+_ORDER_ID_DIGITS = 17
 # Number-like things that phonenumbers could take for a phone number; they are
 # blanked out before matching.
 _NOT_PHONE_NUMBERS = _compile(
@@ -579,7 +609,7 @@ def find_phone_numbers(text: str) -> list[Found]:
     order_ids = order_id_spans(text)
     if text.isascii():  # deleting the digit bytes counts them several times faster than a search
         digits = len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
-        if digits - sum(end - start - 2 for start, end in order_ids) < _MIN_PHONE_DIGITS:
+        if digits - _ORDER_ID_DIGITS * len(order_ids) < _MIN_PHONE_DIGITS:
             return []
         candidates = _blanked(text, order_ids)
     else:

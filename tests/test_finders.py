@@ -1,11 +1,13 @@
 """The order-id finders agree with their definition written as one regular expression: a whole
 digit/dash run of three dash-joined ASCII digit groups (3-7-7 for an order id; 2–5, 5–9, 5–9
-digits and 14–20 in all, but not 3-7-7, for a near miss)."""
+digits and 14–20 in all, but not 3-7-7, for a near miss). The match iterator the finders and text
+search share agrees with google-re2's own."""
 
 from __future__ import annotations
 
 import re
 
+import re2
 from hypothesis import given, strategies as st
 
 from bsm_rules import extractors
@@ -36,3 +38,16 @@ def test_the_examples_cover_both_kinds():
     assert [f.value for f in extractors.find_order_ids("order 123-1234567-1234567.")] == ["123-1234567-1234567"]
     assert extractors.find_order_ids("1-123-1234567-1234567") == []
     assert [f.value for f in extractors.find_order_id_near_misses("12-1234567-12345678")] == ["12-1234567-12345678"]
+
+
+# Empty matches, groups that take no part, anchors and word boundaries: where iterating by hand can
+# go wrong.
+MATCH_PATTERNS = [r"a*", r"\b", r"(x)?y", r"(?P<word>\w+)(?:@(\w+))?", r"^|$", r"(?i)é|b+", r"[^a]"]
+MATCH_TEXT = st.lists(st.sampled_from(["a", "b", "x", "y", "é", " ", "@", "AB", "\n", "🙂"]), max_size=10).map("".join)
+
+
+@given(st.sampled_from(MATCH_PATTERNS), st.one_of(MATCH_TEXT, st.text(max_size=20)))
+def test_match_spans_finds_what_finditer_finds(pattern, text):
+    regex = re2.compile(pattern)
+    expected = [[match.span(group) for group in range(regex.groups + 1)] for match in regex.finditer(text)]
+    assert [list(spans) for spans in extractors.match_spans(regex, text)] == expected
