@@ -11,7 +11,7 @@ from typing import Any, Callable
 from . import ast
 from .checker import CheckedRule
 from .extractors import FINDER_TRIGGERS
-from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, RECORD_ATTRIBUTES, MessageView
+from .runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, RECORD_ATTRIBUTES, SEGMENT_FINDERS, MessageView, locations_of
 from .schema import BOOL, BYTES, DURATION, NUMBER, STRING
 from .verdict import Violation
 
@@ -37,7 +37,8 @@ class _Writer:
 
         self.compiler = compiler
         self.namespace: dict[str, Any] = {"truth": truth, "_fold": _fold, "_arith": _arith, "MISSING": _MISSING,
-                                          "patterns_present": compiler.prefilter.present_in_text}
+                                          "patterns_present": compiler.prefilter.present_in_text,
+                                          "locations_of": locations_of}
         self.fields: dict[str, str] = {}
         self.variables: dict[str, str] = {}  # quantifier variables in scope, as locals
         self.folded_fields: set[str] = set()
@@ -78,6 +79,21 @@ class _Writer:
         if self.compiler.type_of(expr) == STRING:
             return self.strict([value], lambda t: f"{t}.casefold()")
         return self.strict([value], lambda t: f"_fold({t})")
+
+    def finder_items(self, expr) -> list[str] | None:
+        """Lines that set `items` to what a finder finds in a text field, through the segments'
+        caches as the finder's closure goes; None when `expr` is not such a call."""
+        if not (isinstance(expr, ast.Call) and expr.function.name in SEGMENT_FINDERS and len(expr.args) == 1
+                and self.compiler.is_text_field(expr.args[0])):
+            return None
+        name = expr.function.name
+        text = self.bind(FIELD_GETTERS[expr.args[0].name], "T")
+        find = self.bind(SEGMENT_FINDERS[name], "F")
+        return ["items = []",
+                f"for segment in {text}(view).segments:",
+                f"    cached = segment.cache.get({name!r})",
+                f"    if cached is None: cached = segment.cache[{name!r}] = {find}(segment)",
+                "    if cached: items += cached"]
 
     # -- expressions: Python source of the value (None meaning unknown), or None if not inline
 
@@ -216,11 +232,13 @@ def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str, rule_needs: tu
         body = writer.condition(condition.condition)
         inline_items = writer.value(condition.source)
         del writer.variables[condition.variable.name]
-        items = inline_items or f"{writer.bind(compiler.expr(condition.source), 'S')}(view)"
+        finder_items = writer.finder_items(condition.source)
+        if finder_items is None:
+            finder_items = [f"items = {inline_items or writer.bind(compiler.expr(condition.source), 'S') + '(view)'}"]
         if body is not None:
             # "any" written out: true at each item its condition holds for, located there.
             return lines + [f"{indent}{line}" for line in (
-                f"items = {items}",
+                *finder_items,
                 "if items:",
                 "    found = []",
                 "    any_true = False",
@@ -234,6 +252,10 @@ def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str, rule_needs: tu
         if inline_items is not None:
             lines.append(f"{indent}if {inline_items}:")  # "any" over no items is never true
             indent += "    "
+    finder_items = writer.finder_items(condition)
+    if finder_items is not None:
+        return lines + [f"{indent}{line}" for line in (
+            *finder_items, f"if items: {rule}.report(view, severity, locations_of(items) or True, out)")]
     closure = writer.bind(compiler.condition(condition), "C")
     return lines + [f"{indent}result = {closure}(view)",
                     f"{indent}if result: {rule}.report(view, severity, result, out)"]
@@ -279,6 +301,11 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
         body.append(f"        severity = {severity}")
         for clause in checked.definition.clauses:
             if isinstance(clause, ast.RequireClause):
+                finder_items = writer.finder_items(clause.condition)
+                if finder_items is not None:
+                    body += [f"        {line}" for line in finder_items]
+                    body.append(f"        if not items: {rule}.report_missing(view, severity, out)")
+                    continue
                 source = writer.condition(clause.condition)
                 if source is None:
                     source = f"truth({writer.bind(compiler.condition(clause.condition), 'C')}(view))"

@@ -284,16 +284,16 @@ class ExpressionCompiler:
         elif isinstance(expr, ast.Quantifier) and expr.kind != "all":
             return self.required_patterns(expr.source)  # "any" over no items is false
         elif (isinstance(expr, ast.Call) and expr.function.name in extractors.FINDER_TRIGGERS
-              and len(expr.args) == 1 and self._is_text_field(expr.args[0])):
+              and len(expr.args) == 1 and self.is_text_field(expr.args[0])):
             return frozenset((self.prefilter.finder_trigger(expr.function.name),))
         else:
             return None
-        if not known or not self._is_text_field(subject):
+        if not known or not self.is_text_field(subject):
             return None
         index = self.prefilter.index(regex)
         return None if index is None else frozenset((index,))
 
-    def _is_text_field(self, expr) -> bool:
+    def is_text_field(self, expr) -> bool:
         return (isinstance(expr, ast.Name) and expr.name in _TEXT_FIELDS
                 and self.checked.symbols.get(id(expr), ("unknown", None))[0] == "field")
 

@@ -531,18 +531,21 @@ _NEAR_MISS_TAIL = re.compile(r"-[0-9]{5,9}-[0-9]{5,9}")
 _DIGITS_AND_DASH = frozenset("0123456789-")
 
 
-def _dashed_triples(text: str, tail: re.Pattern, first_lengths: range) -> Iterable[tuple[int, int]]:
+def _dashed_triples(text: str, tail: re.Pattern, first_lengths: range) -> list[tuple[int, int]]:
     """Spans of whole digit/dash runs of three dash-joined groups: a first group of one of
     `first_lengths` ASCII digits, then `tail`."""
+    spans = []
+    length = len(text)
     for match in tail.finditer(text):
-        end = match.end()
-        if end < len(text) and text[end] in _DIGITS_AND_DASH:
+        dash, end = match.span()
+        if end < length and text[end] in _DIGITS_AND_DASH:
             continue  # part of a longer digit/dash run
-        start = dash = match.start()
+        start = dash
         while start > 0 and "0" <= text[start - 1] <= "9":
             start -= 1
         if dash - start in first_lengths and (start == 0 or text[start - 1] != "-"):
-            yield start, end
+            spans.append((start, end))
+    return spans
 
 
 def find_order_ids(text: str) -> list[Found]:

@@ -13,7 +13,7 @@ from .message import Message
 from .normalize import NormalizedText, normalize
 
 __all__ = ["Location", "Segment", "Text", "MessageView", "Finding", "LinkFinding", "AttachmentValue",
-           "FIELD_GETTERS", "RECORD_ATTRIBUTES", "BUILTIN_FUNCTIONS", "locations_of"]
+           "FIELD_GETTERS", "RECORD_ATTRIBUTES", "SEGMENT_FINDERS", "BUILTIN_FUNCTIONS", "locations_of"]
 
 
 @attrs.frozen
@@ -380,17 +380,21 @@ def _sum(values: Any) -> Any:
     return sum(present) if present else 0
 
 
+# The finders, each run on one segment; their results are cached in the segment under the name.
+SEGMENT_FINDERS: dict[str, Callable[[Segment], list]] = {
+    "links": _links,
+    "emails": _emails,
+    "obfuscated_emails": _found(extractors.find_obfuscated_emails),
+    "phone_numbers": _found(extractors.find_phone_numbers),
+    "order_ids": lambda segment: [Finding(segment.text[start:end], None, segment, start, end)
+                                  for start, end in extractors.order_id_spans(segment.text)],
+    "order_id_near_misses": _found(extractors.find_order_id_near_misses),
+    "emoji": _found(extractors.find_emoji),
+    "tracking_pixels": _tracking_pixels,
+}
+
 BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "links": _per_segment("links", _links),
-    "emails": _per_segment("emails", _emails),
-    "obfuscated_emails": _per_segment("obfuscated_emails", _found(extractors.find_obfuscated_emails)),
-    "phone_numbers": _per_segment("phone_numbers", _found(extractors.find_phone_numbers)),
-    "order_ids": _per_segment("order_ids", lambda segment: [
-        Finding(segment.text[start:end], None, segment, start, end)
-        for start, end in extractors.order_id_spans(segment.text)]),
-    "order_id_near_misses": _per_segment("order_id_near_misses", _found(extractors.find_order_id_near_misses)),
-    "emoji": _per_segment("emoji", _found(extractors.find_emoji)),
-    "tracking_pixels": _per_segment("tracking_pixels", _tracking_pixels),
+    **{name: _per_segment(name, find) for name, find in SEGMENT_FINDERS.items()},
     "detect_language": _detect_language,
     "primary": _primary,
     "is_amazon": lambda domain: None if domain is None else extractors.is_amazon_domain(str(domain)),
