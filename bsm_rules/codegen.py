@@ -232,10 +232,9 @@ def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str, rule_needs: tu
         body = writer.condition(condition.condition)
         inline_items = writer.value(condition.source)
         del writer.variables[condition.variable.name]
-        finder_items = writer.finder_items(condition.source)
-        if finder_items is None:
-            finder_items = [f"items = {inline_items or writer.bind(compiler.expr(condition.source), 'S') + '(view)'}"]
         if body is not None:
+            finder_items = writer.finder_items(condition.source) or [
+                f"items = {inline_items or writer.bind(compiler.expr(condition.source), 'S') + '(view)'}"]
             # "any" written out: true at each item its condition holds for, located there.
             return lines + [f"{indent}{line}" for line in (
                 *finder_items,
