@@ -179,12 +179,12 @@ class _Writer:
             return self.strict([left], lambda a: f"({a} {expr.op} {constant_name})")
         if expr.op in ("in", "not in"):
             return None
-        left, right = self.value(expr.left), self.value(expr.right)
-        if left is None or right is None:
-            return None
         if expr.op in ("==", "!="):
             left, right = self.folded(expr.left), self.folded(expr.right)
-            return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
+        else:
+            left, right = self.value(expr.left), self.value(expr.right)
+        if left is None or right is None:
+            return None
         return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
 
     def value_Arith(self, expr: ast.Arith) -> str | None:
