@@ -39,14 +39,18 @@ class _Writer:
         self.namespace: dict[str, Any] = {"truth": truth, "_fold": _fold, "_arith": _arith, "MISSING": _MISSING,
                                           "patterns_present": compiler.prefilter.present_in_text,
                                           "locations_of": locations_of}
+        self.names: dict[int, str] = {}
         self.fields: dict[str, str] = {}
         self.variables: dict[str, str] = {}  # quantifier variables in scope, as locals
         self.folded_fields: set[str] = set()
         self.temporaries = itertools.count()
 
     def bind(self, value: Any, prefix: str) -> str:
-        name = f"{prefix}{len(self.namespace)}"
-        self.namespace[name] = value
+        """The name the source uses for `value`: one name per object (the namespace keeps it alive)."""
+        name = self.names.get(id(value))
+        if name is None:
+            name = self.names[id(value)] = f"{prefix}{len(self.namespace)}"
+            self.namespace[name] = value
         return name
 
     def temporary(self) -> str:
