@@ -8,6 +8,7 @@ import datetime
 import re
 from typing import Any
 
+import ciso8601
 import msgspec
 
 from .errors import MessageError
@@ -88,24 +89,35 @@ _LEAP_SECOND = re.compile(r"[Tt ][0-9]{2}:[0-9]{2}:(60)(?![0-9])")
 
 
 def parse_timestamp(value: Any, path: str) -> datetime.datetime | None:
-    """An RFC 3339 timestamp with a time zone."""
+    """An RFC 3339 timestamp with a time zone (`T`, `t` or a space between date and time)."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise MessageError(path, f"expected an RFC 3339 timestamp string, found {_type_name(value)}")
-    text = value.strip().replace("z", "Z")
+    text = value.strip()
     leap_second = _LEAP_SECOND.search(text)
     if leap_second:  # RFC 3339 allows second 60; datetime does not: take the next second
         text = text[:leap_second.start(1)] + "59" + text[leap_second.end(1):]
     try:
-        parsed = datetime.datetime.fromisoformat(text)
+        parsed = ciso8601.parse_rfc3339(text)
         if leap_second:
             parsed += datetime.timedelta(seconds=1)
-    except (ValueError, OverflowError):
-        raise MessageError(path, f"'{value}' is not an RFC 3339 timestamp (e.g. 2026-11-22T09:30:00Z)") from None
-    if parsed.tzinfo is None:
-        raise MessageError(path, f"'{value}' has no time zone; add Z or an offset such as +01:00")
+    except OverflowError:
+        raise MessageError(path, f"'{value}' is out of range") from None
+    except ValueError as error:
+        if _is_without_zone(text):
+            raise MessageError(path, f"'{value}' has no time zone; add Z or an offset such as +01:00") from None
+        reason = str(error).rstrip(".")
+        raise MessageError(path, f"'{value}' is not an RFC 3339 timestamp ({reason[:1].lower()}{reason[1:]}); "
+                                 "e.g. 2026-11-22T09:30:00Z") from None
     return parsed
+
+
+def _is_without_zone(text: str) -> bool:
+    try:
+        return ciso8601.parse_datetime(text).tzinfo is None
+    except ValueError:
+        return False
 
 
 def _role(value: str | None, default: str, path: str) -> str:
@@ -190,7 +202,7 @@ _ROLES = ("seller", "buyer")
 def read_plain_message(line: bytes, default_id: str | None = None) -> Message | None:
     """A JSON text (UTF-8) read as a message in one pass, for the common case: a well-formed
     object whose known fields are absent, null or of their plain types (strings, integers,
-    true/false, timestamps as `datetime.fromisoformat` reads them). Returns None for anything
+    true/false, timestamps as RFC 3339 writes them). Returns None for anything
     else (malformed JSON, a wrong type, a float where a whole number belongs, a value out of
     range), which `json.loads` and `parse_message` then read the careful way, with the same
     result for the common case."""
@@ -262,15 +274,14 @@ def _plain_attachments(values: list[_AttachmentJson]) -> tuple[Attachment, ...] 
 
 
 def _plain_timestamp(value: str | None) -> datetime.datetime | None:
-    # Only what `datetime.fromisoformat` reads as it is: `parse_timestamp` also strips blanks,
-    # reads a lower-case z and second 60, and words the errors.
+    # Only a timestamp as RFC 3339 writes it: `parse_timestamp` also strips blanks, reads second 60,
+    # and words the errors.
     if value is None:
         return None
     try:
-        parsed = datetime.datetime.fromisoformat(value)
+        return ciso8601.parse_rfc3339(value)
     except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def parse_message(obj: Any, default_id: str | None = None) -> Message:

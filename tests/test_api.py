@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import bsm_rules
 from bsm_rules import (BsmError, Diagnostic, MessageError, Policy, PolicyError, Verdict, Violation, check,
@@ -147,6 +149,51 @@ def test_message_errors_carry_the_json_path(message, path):
         load_policy().evaluate(message)
     assert caught.value.path == path
     assert isinstance(caught.value, BsmError)
+
+
+@pytest.mark.parametrize(("written", "reason"), [
+    ("2026-11-22T09:30Z", "second"),           # RFC 3339 needs the seconds
+    ("2026-11-22T09Z", "minute"),
+    ("20261122T093000Z", "not an RFC 3339 timestamp"),  # ISO 8601 basic format
+    ("2026-W47-1T09:30:00Z", "not an RFC 3339 timestamp"),  # ISO 8601 week date
+    ("2026-11-22T09:30:00+0100", "separator"),
+    ("2026-02-30T09:30:00Z", "day is out of range"),
+    ("2026-11-22T09:30:00", "has no time zone"),
+    ("2026-11-22", "has no time zone"),
+    ("yesterday", "not an RFC 3339 timestamp"),
+])
+def test_a_timestamp_that_is_not_rfc_3339_is_a_message_error_saying_why(written, reason):
+    for message, path in (({"body": "x", "sent_at": written}, "$.sent_at"),
+                          ({"body": "x", "in_reply_to": {"received_at": written}}, "$.in_reply_to.received_at")):
+        with pytest.raises(MessageError) as caught:
+            load_policy().evaluate(message, now=NOW)
+        assert caught.value.path == path
+        assert f"'{written}'" in caught.value.reason and reason in caught.value.reason
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("2026-11-22T09:30:00Z", "2026-11-22T09:30:00+00:00"),
+    ("2026-11-22t09:30:00z", "2026-11-22T09:30:00+00:00"),
+    ("2026-11-22 09:30:00+01:00", "2026-11-22T08:30:00+00:00"),
+    ("2026-11-22T09:30:00.25-00:00", "2026-11-22T09:30:00.250000+00:00"),
+    (" 2026-11-22T09:30:00Z ", "2026-11-22T09:30:00+00:00"),
+    ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00+00:00"),
+])
+def test_rfc_3339_timestamps_are_read_in_all_their_forms(written, meant):
+    from bsm_rules.message import parse_timestamp
+    parsed = parse_timestamp(written, "$.sent_at")
+    assert parsed == datetime.datetime.fromisoformat(meant)
+
+
+_OFFSETS = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda minutes: datetime.timezone(
+    datetime.timedelta(minutes=minutes)))
+
+
+@given(st.datetimes(timezones=_OFFSETS), st.sampled_from("Tt "))
+def test_every_timestamp_written_in_rfc_3339_reads_back(moment, separator):
+    from bsm_rules.message import parse_timestamp
+    written = moment.isoformat(sep=separator, timespec="microseconds")
+    assert parse_timestamp(written, "$.sent_at") == moment
 
 
 @pytest.mark.parametrize(("context", "path"), [
