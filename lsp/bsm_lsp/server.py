@@ -34,6 +34,7 @@ class BsmLanguageServer(LanguageServer):
         super().__init__("bsm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.analyses: dict[str, Analysis] = {}
         self.pending: dict[str, asyncio.Task] = {}
+        self.pending_lens_refresh: asyncio.Task | None = None
         self.debounce_seconds = DEFAULT_DEBOUNCE_MS / 1000
         self.samples_glob: str | None = None
         # One worker: analyses run one at a time, off the event loop, so requests keep being read.
@@ -109,6 +110,35 @@ class BsmLanguageServer(LanguageServer):
             for dependent in self.dependents(path):
                 if dependent != uri:
                     self.schedule_diagnostics(dependent)
+            self.test_file_changed(path)
+
+    # -- code lenses
+    def refresh_code_lenses(self) -> None:
+        """Ask the editor to fetch every code lens again, when it can be asked."""
+        workspace = self.client_capabilities.workspace
+        if workspace and workspace.code_lens and workspace.code_lens.refresh_support:
+            self.workspace_code_lens_refresh(None)
+
+    def test_file_changed(self, path: str) -> None:
+        """The example counts on an open policy's rules include its `NAME.test.bsm`: when that
+        file changes, refresh the code lenses after the same quiet period as diagnostics."""
+        if not path.endswith(".test.bsm"):
+            return
+        policy = path.removesuffix(".test.bsm") + ".bsm"
+        if not any(document_path(uri) == policy for uri in self.workspace.text_documents):
+            return
+        if self.pending_lens_refresh is not None:
+            self.pending_lens_refresh.cancel()
+        self.pending_lens_refresh = asyncio.ensure_future(self._refresh_code_lenses_later())
+
+    async def _refresh_code_lenses_later(self) -> None:
+        try:
+            await asyncio.sleep(self.debounce_seconds)
+            self.refresh_code_lenses()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001
+            self.log_error("refreshing code lenses", traceback.format_exc())
 
     # -- errors
     def log_error(self, what: str, details: str) -> None:
@@ -182,9 +212,7 @@ def initialize(params: types.InitializeParams) -> None:
 @guarded
 def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
     _settings_from(params.settings)
-    workspace = server.client_capabilities.workspace
-    if workspace and workspace.code_lens and workspace.code_lens.refresh_support:
-        server.workspace_code_lens_refresh(None)
+    server.refresh_code_lenses()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -206,17 +234,21 @@ def did_close(params: types.DidCloseTextDocumentParams) -> None:
         pending.cancel()
     server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
     if uri.startswith("file:"):
-        for dependent in server.dependents(document_path(uri)):
+        path = document_path(uri)
+        for dependent in server.dependents(path):
             server.schedule_diagnostics(dependent)
+        server.test_file_changed(path)  # the saved text counts again
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 @guarded
 def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
     for change in params.changes:
-        for dependent in server.dependents(document_path(change.uri)):
+        path = document_path(change.uri)
+        for dependent in server.dependents(path):
             server.analyses.pop(dependent, None)
             server.schedule_diagnostics(dependent)
+        server.test_file_changed(path)
 
 
 def serve(tcp: tuple[str, int] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lsprotocol import types
 from lsp_session import change_document, open_document, position, span, wait_for_diagnostics
@@ -182,6 +184,54 @@ async def test_code_lens_counts_the_examples_of_each_rule_in_the_policy_and_its_
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     assert [lens.command.title.split(" · ")[0] for lens in lenses[1:]] == ["2 examples", "1 example"]
+
+
+
+async def wait_for_code_lens_refresh(client, after: int, timeout: float = 15.0) -> None:
+    async def refreshed():
+        while client.code_lens_refreshes <= after:
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(refreshed(), timeout)
+
+
+async def example_counts(client, uri) -> list[str]:
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    return [lens.command.title.split(" · ")[0] for lens in lenses[1:]]
+
+
+async def test_a_change_of_the_test_file_alone_refreshes_the_policys_code_lenses(client, tmp_path):
+    tests = tmp_path / "fresh.test.bsm"
+    tests.write_text(LENS_TESTS.replace('"lens.bsm"', '"fresh.bsm"'), encoding="utf-8")
+    uri = open_document(client, tmp_path / "fresh.bsm", LENS_POLICY)
+    assert await example_counts(client, uri) == ["3 examples", "1 example"]
+
+    # saved by another program: the editor reports it through the file watcher
+    mark = client.code_lens_refreshes
+    tests.write_text(tests.read_text(encoding="utf-8").replace(', not_fires: ["no-gift"]', ""), encoding="utf-8")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=tests.as_uri(), type=types.FileChangeType.Changed)]))
+    await wait_for_code_lens_refresh(client, mark)
+    assert await example_counts(client, uri) == ["2 examples", "1 example"]
+
+    # typed in the editor, unsaved
+    mark = client.code_lens_refreshes
+    saved = tests.read_text(encoding="utf-8")
+    test_uri = open_document(client, tests, saved)
+    await wait_for_code_lens_refresh(client, mark)
+    mark = client.code_lens_refreshes
+    end = (saved.count("\n"), 0)
+    change_document(client, test_uri, 2, end, end, 'example "another" {\n  message { body: "coupon" }\n'
+                    '  fires no-coupon\n}\n')
+    await wait_for_code_lens_refresh(client, mark)
+    assert await example_counts(client, uri) == ["2 examples", "2 examples"]
+
+    # closed unsaved: the saved text counts again
+    mark = client.code_lens_refreshes
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=test_uri)))
+    await wait_for_code_lens_refresh(client, mark)
+    assert await example_counts(client, uri) == ["2 examples", "1 example"]
 
 
 def decode(data: list[int], legend: list[str]) -> list[tuple[int, int, int, str, int]]:
