@@ -20,7 +20,7 @@ from .diagnostics import Diagnostic, Fix, Related, Severity
 from .resources import grammar_text
 from .source import SourceFile, Span
 
-__all__ = ["parse", "parse_source", "CLAUSE_KEYWORDS", "LOOK_ALIKES", "STATEMENT_KEYWORDS"]
+__all__ = ["parse", "parse_source", "grammar_keywords", "CLAUSE_KEYWORDS", "LOOK_ALIKES", "STATEMENT_KEYWORDS"]
 
 STATEMENT_KEYWORDS = ("policy", "include", "category", "pattern", "list", "domains", "rule", "override", "disable",
                       "example", "examples")
@@ -68,6 +68,12 @@ def _lark() -> Lark:
     # The LALR tables take a second to build; lark keeps them in a file checked by the grammar's hash.
     return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
                 lexer_callbacks={"COMMENT": _collect_comment}, cache=cache_file("lark-bsm-grammar.cache"))
+
+
+def grammar_keywords() -> frozenset[str]:
+    """The words the grammar writes as literals (`rule`, `fires`, `starts`, …): none can be a name."""
+    return frozenset(terminal.pattern.value for terminal in _lark().terminals
+                     if terminal.pattern.type == "str" and terminal.pattern.value.isidentifier())
 
 
 _VALUE_STARTERS = {"ALL", "ANY", "FALSE", "TRUE", "LPAR", "LSQB", "MINUS", "NAME", "NUMBER", "REGEX", "STRING"}

@@ -9,7 +9,7 @@ import re
 from lsprotocol import types
 
 from bsm_rules import ast
-from bsm_rules.parser import CLAUSE_KEYWORDS, STATEMENT_KEYWORDS
+from bsm_rules.parser import grammar_keywords
 
 from .analysis import Analysis
 
@@ -20,10 +20,7 @@ TOKEN_TYPES = ["keyword", "string", "number", "regexp", "comment", "function", "
 TOKEN_MODIFIERS = ["declaration", "readonly", "defaultLibrary"]
 LEGEND = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
 
-KEYWORDS = frozenset((*STATEMENT_KEYWORDS, *CLAUSE_KEYWORDS, "version", "effective", "reasons", "aliases",
-                      "and", "or", "not", "in", "contains", "starts", "with", "ends", "matches", "is", "present",
-                      "absent", "at", "start", "end", "middle", "any", "all", "true", "false",
-                      "error", "warning", "info"))
+KEYWORDS = grammar_keywords() | {"error", "warning", "info"}  # severities are one terminal, not literals
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # symbol kind -> (token type, modifiers)

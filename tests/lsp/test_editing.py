@@ -262,6 +262,23 @@ async def test_semantic_tokens_classify_every_token(client, tmp_path):
     ]
 
 
+async def test_semantic_tokens_mark_every_word_of_the_grammar_as_a_keyword(client, tmp_path):
+    """The words of example blocks too: `message from`, `context`, `for each row in`, `fires`,
+    `expect`."""
+    text = ('rule r error {\n  forbid sent_today > 3\n}\n'
+            'examples "e" {\n  message from "m.json"\n  context { sent_today: 4 }\n'
+            '  for each row in [{}]\n  not fires r\n  expect block\n}\n')
+    uri = open_document(client, tmp_path / "words.bsm", text)
+    result = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    from bsm_lsp.tokens import TOKEN_TYPES
+    lines = text.splitlines()
+    keywords = [lines[line][start:start + length] for line, start, length, kind, _ in
+                decode(list(result.data), TOKEN_TYPES) if kind == "keyword"]
+    assert keywords == ["rule", "error", "forbid", "examples", "message", "from", "context", "for", "each", "row",
+                        "in", "not", "fires", "expect"]
+
+
 async def test_folding_ranges_cover_statements_and_comment_blocks(client, tmp_path):
     text = '# one\n# two\npolicy "p"\n\n@doc("d")\nrule r error {\n  message "m"\n  forbid text contains "x"\n}\n'
     uri = open_document(client, tmp_path / "fold.bsm", text)
