@@ -108,7 +108,9 @@ def parse_timestamp(value: Any, path: str) -> datetime.datetime | None:
         if _is_without_zone(text):
             raise MessageError(path, f"'{value}' has no time zone; add Z or an offset such as +01:00") from None
         reason = str(error).rstrip(".")
-        raise MessageError(path, f"'{value}' is not an RFC 3339 timestamp ({reason[:1].lower()}{reason[1:]}); "
+        if reason[1:2].islower():  # "Minute and second …", but not "RFC 3339 …"
+            reason = reason[:1].lower() + reason[1:]
+        raise MessageError(path, f"'{value}' is not an RFC 3339 timestamp ({reason}); "
                                  "e.g. 2026-11-22T09:30:00Z") from None
     return parsed
 
