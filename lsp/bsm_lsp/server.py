@@ -112,6 +112,19 @@ class BsmLanguageServer(LanguageServer):
                     self.schedule_diagnostics(dependent)
             self.test_file_changed(path)
 
+    # -- files changed outside the editor
+    def watch_policy_files(self) -> None:
+        """Ask the editor to report `.bsm` files changed on disk (an included policy, a test file),
+        when it lets a server register its own file watchers."""
+        workspace = self.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace else None
+        if not (watched and watched.dynamic_registration):
+            return
+        self.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
+            id="bsm-policy-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern="**/*.bsm")]))]))
+
     # -- code lenses
     def refresh_code_lenses(self) -> None:
         """Ask the editor to fetch every code lens again, when it can be asked."""
@@ -206,6 +219,12 @@ def _settings_from(options) -> None:
 @guarded
 def initialize(params: types.InitializeParams) -> None:
     _settings_from(params.initialization_options)
+
+
+@server.feature(types.INITIALIZED)
+@guarded
+def initialized(params: types.InitializedParams) -> None:
+    server.watch_policy_files()
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

@@ -14,8 +14,9 @@ SERVER_COMMAND = [sys.executable, "-c", "import sys; from bsm_rules.cli import m
 
 
 def record_diagnostics(client: LanguageClient) -> None:
-    """Keep every publishDiagnostics notification in `client.published`, in arrival order, and
-    count the server's code lens refresh requests in `client.code_lens_refreshes`."""
+    """Keep every publishDiagnostics notification in `client.published`, in arrival order, count
+    the server's code lens refresh requests in `client.code_lens_refreshes`, and keep what the
+    server registers in `client.registrations`."""
     client.published = []
     features = client.protocol.fm.features
     original = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
@@ -26,6 +27,11 @@ def record_diagnostics(client: LanguageClient) -> None:
 
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = recording
     client.code_lens_refreshes = 0
+    client.registrations = []
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)
 
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def code_lens_refresh(params: None) -> None:

@@ -142,6 +142,18 @@ async def test_file_is_rediagnosed_when_an_included_file_changes_on_disk(client,
     ]
 
 
+async def test_the_server_asks_the_editor_to_report_policy_files_changed_on_disk(client):
+    """Editors without a watcher of their own for `.bsm` files (most but VS Code) then report the
+    changes that the test above relies on."""
+    async def registered():
+        while not client.registrations:
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(registered(), 15)
+    [registration] = client.registrations
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    assert registration.register_options == {"watchers": [{"globPattern": "**/*.bsm"}]}
+
+
 def set_debounce(client, milliseconds: int) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"bsm": {"debounceMs": milliseconds}}))
