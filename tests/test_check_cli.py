@@ -162,6 +162,7 @@ def test_a_bad_json_line_is_invalid_with_its_line_number_and_the_batch_goes_on(t
     ({"recipient": {"opted_out": "yes"}}, "$.recipient.opted_out"),
     ({"attachments": [{"name": "a.pdf", "size": 1}, {"name": "b.pdf", "size": "big"}]}, "$.attachments[1].size"),
     ({"in_reply_to": {"received_at": "yesterday"}}, "$.in_reply_to.received_at"),
+    ({"sent_at": "2026-11-22T09:30+01:00"}, "$.sent_at"),  # ISO 8601, but RFC 3339 needs the seconds
     ({"context": {"sent_today": -1}}, "$.context.sent_today"),
     ({"contact_reason": "complaint"}, "$.contact_reason"),
 ])
