@@ -6,12 +6,15 @@ import functools
 import ipaddress
 import os
 import re
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import attrs
 import re2
 
 from .normalize import searchable
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
 
 __all__ = [
     "FINDER_TRIGGERS",
