@@ -23,7 +23,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from bsm_rules.resources import bundled_policy_path
+from bsm_rules.core.resources import bundled_policy_path
 
 SERVER = [sys.executable, "-m", "bsm_rules.cli", "lsp"]
 

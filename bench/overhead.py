@@ -24,7 +24,7 @@ from generate import generate  # noqa: E402
 from timing import child_times  # noqa: E402
 
 from bsm_rules import load_policy  # noqa: E402
-from bsm_rules.message import parse_message, parse_timestamp  # noqa: E402
+from bsm_rules.messages.model import parse_message, parse_timestamp  # noqa: E402
 
 NOW = "2026-11-23T12:00:00Z"
 POLICY = 'policy "Overhead" version "1"\n\nrule never info {\n  forbid sent_today > 1000000\n}\n'

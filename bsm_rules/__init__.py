@@ -13,12 +13,12 @@ __version__ = "0.1.0"
 # Imported on first use, so that tools needing only the parser start fast. `check` is the
 # public name of `policy.check_policy` (the checker stage itself works on parsed units).
 _HOMES = {
-    "BsmError": ("errors", "BsmError"), "MessageError": ("errors", "MessageError"),
-    "PolicyError": ("errors", "PolicyError"), "Diagnostic": ("diagnostics", "Diagnostic"),
-    "Severity": ("diagnostics", "Severity"), "render": ("diagnostics", "render"),
-    "parse": ("parser", "parse"), "Policy": ("policy", "Policy"), "check": ("policy", "check_policy"),
-    "check_policy": ("policy", "check_policy"), "load_policy": ("policy", "load_policy"),
-    "Verdict": ("verdict", "Verdict"), "Violation": ("verdict", "Violation"),
+    "BsmError": ("core.errors", "BsmError"), "MessageError": ("core.errors", "MessageError"),
+    "PolicyError": ("core.errors", "PolicyError"), "Diagnostic": ("core.diagnostics", "Diagnostic"),
+    "Severity": ("core.diagnostics", "Severity"), "render": ("core.diagnostics", "render"),
+    "parse": ("language.parser", "parse"), "Policy": ("engine.policy", "Policy"), "check": ("engine.policy", "check_policy"),
+    "check_policy": ("engine.policy", "check_policy"), "load_policy": ("engine.policy", "load_policy"),
+    "Verdict": ("engine.verdict", "Verdict"), "Violation": ("engine.verdict", "Violation"),
 }
 
 

@@ -17,11 +17,11 @@ import string
 
 from hypothesis import strategies as st
 
-from bsm_rules import ast
-from bsm_rules.build import UNITS
-from bsm_rules.formatter import quote_string
-from bsm_rules.parser import _lark
-from bsm_rules.source import SourceFile, Span
+from bsm_rules.language import ast
+from bsm_rules.language.build import UNITS
+from bsm_rules.language.formatter import quote_string
+from bsm_rules.language.parser import _lark
+from bsm_rules.core.source import SourceFile, Span
 
 __all__ = ["checked_policy_asts", "expressions", "messy_text", "policy_asts", "KEYWORDS", "NOWHERE"]
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import re2
 
-from bsm_rules import ast
-from bsm_rules.checker import compile_regex
-from bsm_rules.runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text
-from bsm_rules.verdict import Verdict, Violation
+from bsm_rules.language import ast
+from bsm_rules.language.checker import compile_regex
+from bsm_rules.library.runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text
+from bsm_rules.engine.verdict import Verdict, Violation
 
 __all__ = ["reference_evaluate"]
 

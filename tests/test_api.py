@@ -180,7 +180,7 @@ def test_a_timestamp_that_is_not_rfc_3339_is_a_message_error_saying_why(written,
     ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00+00:00"),
 ])
 def test_rfc_3339_timestamps_are_read_in_all_their_forms(written, meant):
-    from bsm_rules.message import parse_timestamp
+    from bsm_rules.messages.model import parse_timestamp
     parsed = parse_timestamp(written, "$.sent_at")
     assert parsed == datetime.datetime.fromisoformat(meant)
 
@@ -191,7 +191,7 @@ _OFFSETS = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda minutes: datetime
 
 @given(st.datetimes(timezones=_OFFSETS), st.sampled_from("Tt "))
 def test_every_timestamp_written_in_rfc_3339_reads_back(moment, separator):
-    from bsm_rules.message import parse_timestamp
+    from bsm_rules.messages.model import parse_timestamp
     written = moment.isoformat(sep=separator, timespec="microseconds")
     assert parse_timestamp(written, "$.sent_at") == moment
 

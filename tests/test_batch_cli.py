@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bsm_rules.batch import Outcome, Progress, Summary
+from bsm_rules.engine.batch import Outcome, Progress, Summary
 from bsm_rules.cli import main
 
 NOW = "2026-11-23T12:00:00Z"

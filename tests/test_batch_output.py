@@ -13,10 +13,10 @@ import pytest
 
 from hypothesis import given, strategies as st
 
-from bsm_rules.batch import Outcome, ResultWriter, Summary, render_json_result
+from bsm_rules.engine.batch import Outcome, ResultWriter, Summary, render_json_result
 from bsm_rules.cli import main
-from bsm_rules.inputs import read_inputs
-from bsm_rules.verdict import Verdict, Violation
+from bsm_rules.messages.inputs import read_inputs
+from bsm_rules.engine.verdict import Verdict, Violation
 
 NOW = "2026-11-23T12:00:00Z"
 

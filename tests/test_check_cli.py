@@ -328,7 +328,7 @@ def test_usage_errors_print_to_stderr_and_evaluate_nothing(tmp_path, make_args, 
 def test_an_input_that_cannot_be_opened_is_a_usage_error_naming_it(tmp_path, monkeypatch, name):
     import builtins
 
-    from bsm_rules import inputs
+    from bsm_rules.messages import inputs
 
     unreadable = Path(write(tmp_path / name, CLEAN))
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bsm_rules.diagnostics import Severity
-from bsm_rules.policy import check_source
-from bsm_rules.source import SourceFile
+from bsm_rules.core.diagnostics import Severity
+from bsm_rules.engine.policy import check_source
+from bsm_rules.core.source import SourceFile
 
 
 def check(text: str, name: str = "<text>"):

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bsm_rules import cli, lints
-from bsm_rules.codes import CODES
-from bsm_rules.loader import read_source
-from bsm_rules.policy import check_source
+from bsm_rules import cli
+from bsm_rules.language import lints
+from bsm_rules.core.codes import CODES
+from bsm_rules.language.loader import read_source
+from bsm_rules.engine.policy import check_source
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "diagnostics"
@@ -80,7 +81,7 @@ def test_every_code_in_the_sources_is_registered():
 
 
 def test_docs_url_points_at_the_page():
-    from bsm_rules.codes import docs_url
+    from bsm_rules.core.codes import docs_url
 
     for code in CODES:
         assert (ROOT / docs_url(code)).exists()

@@ -11,8 +11,8 @@ import functools
 import pytest
 from hypothesis import example, given, note, strategies as st
 
-from bsm_rules.message import parse_message
-from bsm_rules.policy import Policy, check_policy, load_policy
+from bsm_rules.messages.model import parse_message
+from bsm_rules.engine.policy import Policy, check_policy, load_policy
 
 from reference_interpreter import reference_evaluate
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from hypothesis import given, strategies as st
 
 from bsm_rules.cli import main
-from bsm_rules.email_input import is_marketplace_address, parse_email, read_email_file
-from bsm_rules.errors import MessageError
+from bsm_rules.messages.email_input import is_marketplace_address, parse_email, read_email_file
+from bsm_rules.core.errors import MessageError
 
 MAIL = Path(__file__).parent / "data" / "mail"
 

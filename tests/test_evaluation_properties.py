@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from bsm_rules import MessageError, PolicyError, Verdict, load_policy, parse
-from bsm_rules.extractors import find_emails, find_links, is_amazon_domain
-from bsm_rules.normalize import normalize
+from bsm_rules.library.finders import find_emails, find_links, is_amazon_domain
+from bsm_rules.library.normalize import normalize
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
 POLICIES = Path(__file__).resolve().parent.parent / "policies"

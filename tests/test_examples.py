@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from bsm_rules import ast
-from bsm_rules.examples import collect_cases, run_case
-from bsm_rules.formatter import format_policy
-from bsm_rules.parser import parse
-from bsm_rules.policy import Policy, check_policy
+from bsm_rules.language import ast
+from bsm_rules.language.examples import collect_cases, run_case
+from bsm_rules.language.formatter import format_policy
+from bsm_rules.language.parser import parse
+from bsm_rules.engine.policy import Policy, check_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import re
 import re2
 from hypothesis import given, strategies as st
 
-from bsm_rules import extractors
+from bsm_rules.library import finders
 
 ORDER_ID = re.compile(r"(?<![0-9-])[0-9]{3}-[0-9]{7}-[0-9]{7}(?![0-9-])")
 SHAPE = re.compile(r"(?<![0-9-])([0-9]{2,5})-([0-9]{5,9})-([0-9]{5,9})(?![0-9-])")
@@ -22,8 +22,8 @@ TEXT = st.lists(PIECES, max_size=14).map("".join)
 
 @given(TEXT)
 def test_order_ids_are_exactly_the_whole_3_7_7_runs(text):
-    assert [f.value for f in extractors.find_order_ids(text)] == ORDER_ID.findall(text)
-    assert [(f.start, f.end) for f in extractors.find_order_ids(text)] == \
+    assert [f.value for f in finders.find_order_ids(text)] == ORDER_ID.findall(text)
+    assert [(f.start, f.end) for f in finders.find_order_ids(text)] == \
         [m.span() for m in ORDER_ID.finditer(text)]
 
 
@@ -31,13 +31,13 @@ def test_order_ids_are_exactly_the_whole_3_7_7_runs(text):
 def test_near_misses_are_the_other_order_id_shaped_runs(text):
     expected = [m.group() for m in SHAPE.finditer(text)
                 if [len(g) for g in m.groups()] != [3, 7, 7] and 14 <= sum(len(g) for g in m.groups()) <= 20]
-    assert [f.value for f in extractors.find_order_id_near_misses(text)] == expected
+    assert [f.value for f in finders.find_order_id_near_misses(text)] == expected
 
 
 def test_the_examples_cover_both_kinds():
-    assert [f.value for f in extractors.find_order_ids("order 123-1234567-1234567.")] == ["123-1234567-1234567"]
-    assert extractors.find_order_ids("1-123-1234567-1234567") == []
-    assert [f.value for f in extractors.find_order_id_near_misses("12-1234567-12345678")] == ["12-1234567-12345678"]
+    assert [f.value for f in finders.find_order_ids("order 123-1234567-1234567.")] == ["123-1234567-1234567"]
+    assert finders.find_order_ids("1-123-1234567-1234567") == []
+    assert [f.value for f in finders.find_order_id_near_misses("12-1234567-12345678")] == ["12-1234567-12345678"]
 
 
 # Empty matches, groups that take no part, anchors and word boundaries: where iterating by hand can
@@ -50,4 +50,4 @@ MATCH_TEXT = st.lists(st.sampled_from(["a", "b", "x", "y", "é", " ", "@", "AB",
 def test_match_spans_finds_what_finditer_finds(pattern, text):
     regex = re2.compile(pattern)
     expected = [[match.span(group) for group in range(regex.groups + 1)] for match in regex.finditer(text)]
-    assert [list(spans) for spans in extractors.match_spans(regex, text)] == expected
+    assert [list(spans) for spans in finders.match_spans(regex, text)] == expected

@@ -9,9 +9,9 @@ import re
 import pytest
 
 from bsm_rules.cli import main
-from bsm_rules.formatter import format_policy, format_statements
-from bsm_rules.parser import parse
-from bsm_rules.resources import bundled_policies_dir
+from bsm_rules.language.formatter import format_policy, format_statements
+from bsm_rules.language.parser import parse
+from bsm_rules.core.resources import bundled_policies_dir
 
 from golden_support import assert_golden, cases
 

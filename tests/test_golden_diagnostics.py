@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bsm_rules.diagnostics import render_all
-from bsm_rules.loader import read_source
-from bsm_rules.policy import check_source
+from bsm_rules.core.diagnostics import render_all
+from bsm_rules.language.loader import read_source
+from bsm_rules.engine.policy import check_source
 
 from golden_support import assert_golden, cases, relative
 

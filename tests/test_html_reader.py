@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bsm_rules import load_policy
-from bsm_rules.html_reader import parse_html
+from bsm_rules.library.html_reader import parse_html
 
 
 def _targets(source: str) -> list[str]:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, strategies as st
 
-from bsm_rules.batch import read_message
-from bsm_rules.errors import MessageError
-from bsm_rules.inputs import _read_text_stream, read_inputs
-from bsm_rules.message import Message, parse_message, read_plain_message
+from bsm_rules.engine.batch import read_message
+from bsm_rules.core.errors import MessageError
+from bsm_rules.messages.inputs import _read_text_stream, read_inputs
+from bsm_rules.messages.model import Message, parse_message, read_plain_message
 
 # -- generated messages ---------------------------------------------------------------------------
 
@@ -231,7 +231,7 @@ def test_quick_and_careful_json_lines_reading_agree(tmp_path_factory, content):
 
 def test_lines_split_across_reads_and_very_long_lines(tmp_path, monkeypatch):
     """Lines are put together again across reads, `\\r\\n` included."""
-    monkeypatch.setattr("bsm_rules.inputs.READ_SIZE", 7)
+    monkeypatch.setattr("bsm_rules.messages.inputs.READ_SIZE", 7)
     long_body = "x" * 100
     content = (b'\xef\xbb\xbf{"id": "a"}\r\n' + json.dumps({"id": "long", "body": long_body}).encode()
                + b'\r\r{"id": "c"}\n\n{"id": "d"}')

@@ -18,7 +18,7 @@ import attrs
 import pytest
 
 from bsm_rules import PolicyError, load_policy
-from bsm_rules.examples import collect_cases, run_case
+from bsm_rules.language.examples import collect_cases, run_case
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "language.md"
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
@@ -127,7 +127,7 @@ def table_rows(heading: str) -> list[list[str]]:
 
 
 def test_field_and_context_tables_match_the_schema():
-    from bsm_rules.schema import CONTEXT, FIELDS
+    from bsm_rules.library.schema import CONTEXT, FIELDS
 
     rows = table_rows("| field | type | meaning | when the message does not give it |")
     assert rows == [[f"`{f.name}`", str(f.type), f.doc, f.absent] for f in FIELDS.values()]
@@ -136,7 +136,7 @@ def test_field_and_context_tables_match_the_schema():
 
 
 def test_record_table_matches_the_schema():
-    from bsm_rules.schema import ATTACHMENT, LINK, FOUND, RECIPIENT, REPLY, SENDER
+    from bsm_rules.library.schema import ATTACHMENT, LINK, FOUND, RECIPIENT, REPLY, SENDER
 
     expected = []
     for record in (ATTACHMENT, LINK, FOUND, RECIPIENT, SENDER, REPLY):
@@ -146,7 +146,7 @@ def test_record_table_matches_the_schema():
 
 
 def test_function_table_matches_the_schema():
-    from bsm_rules.schema import BUILTINS
+    from bsm_rules.library.schema import BUILTINS
 
     rows = table_rows("| function | result | description | example |")
     assert [(row[0].split("(")[0].strip("`"), row[2], row[3]) for row in rows] == [

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from bsm_rules.cli import main
-from bsm_rules.resources import bundled_policies_dir
+from bsm_rules.core.resources import bundled_policies_dir
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bsm_rules import lints
-from bsm_rules.codes import CODES
-from bsm_rules.policy import check_source
-from bsm_rules.source import SourceFile
+from bsm_rules.language import lints
+from bsm_rules.core.codes import CODES
+from bsm_rules.engine.policy import check_source
+from bsm_rules.core.source import SourceFile
 
 from test_diagnostic_docs import examples
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bsm_rules.normalize import NormalizedText, normalize
+from bsm_rules.library.normalize import NormalizedText, normalize
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 

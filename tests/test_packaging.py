@@ -51,7 +51,7 @@ def test_installed_bsm_checks_with_the_bundled_policy(installed, tmp_path):
 def test_installed_package_is_the_one_imported(installed, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(installed))
     result = subprocess.run(
-        [sys.executable, "-c", "import bsm_rules.resources as r; print(r.bundled_policy_path()); print(r.diagnostic_page('BSM201'))"],
+        [sys.executable, "-c", "import bsm_rules.core.resources as r; print(r.bundled_policy_path()); print(r.diagnostic_page('BSM201'))"],
         cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
     )
     for line in result.stdout.splitlines():

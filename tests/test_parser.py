@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bsm_rules import ast
-from bsm_rules.parser import parse
+from bsm_rules.language import ast
+from bsm_rules.language.parser import parse
 
 
 def only(text: str):

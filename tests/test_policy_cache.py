@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bsm_rules import load_policy, policy_cache
-from bsm_rules.resources import bundled_policy_path
+from bsm_rules import load_policy
+from bsm_rules.language import policy_cache
+from bsm_rules.core.resources import bundled_policy_path
 
 MESSAGES = [
     {"id": "a", "subject": "Hi", "body": "Mail me at jane@example.com or see https://shop.example/x",
@@ -83,7 +84,7 @@ def test_old_entries_are_pruned(tmp_path, cache_dir, monkeypatch):
 
 
 def test_cached_objects_are_rebuilt_when_their_key_changes_or_the_file_is_damaged(cache_dir):
-    from bsm_rules.cache import cached_object
+    from bsm_rules.core.cache import cached_object
 
     builds = []
 
@@ -107,7 +108,7 @@ class _DiskFull:
 
 
 def test_a_failed_write_leaves_no_entry_and_no_temporary_file(cache_dir):
-    from bsm_rules.cache import cached_object
+    from bsm_rules.core.cache import cached_object
 
     value = ["large", _DiskFull()]
     assert cached_object("thing.pickle", "k1", lambda: value) is value
@@ -116,8 +117,8 @@ def test_a_failed_write_leaves_no_entry_and_no_temporary_file(cache_dir):
 
 
 def test_without_a_usable_cache_directory_everything_still_works(tmp_path, monkeypatch):
-    from bsm_rules.cache import cached_object
-    from bsm_rules.extractors import detect_language
+    from bsm_rules.core.cache import cached_object
+    from bsm_rules.library.finders import detect_language
 
     blocker = tmp_path / "a-file"
     blocker.write_text("")
@@ -129,7 +130,7 @@ def test_without_a_usable_cache_directory_everything_still_works(tmp_path, monke
 
 
 def test_entries_of_earlier_versions_are_removed(cache_dir):
-    from bsm_rules.cache import cached_object
+    from bsm_rules.core.cache import cached_object
 
     cache_dir.mkdir(parents=True)
     (cache_dir / "language-identifier.pickle").write_bytes(b"an old 95 MB model")

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from bsm_rules import ast
-from bsm_rules.codes import CODES
-from bsm_rules.errors import BsmError
-from bsm_rules.formatter import format_policy
-from bsm_rules.parser import parse
-from bsm_rules.policy import check_source
-from bsm_rules.resources import bundled_policies_dir, grammar_text
-from bsm_rules.source import SourceFile
+from bsm_rules.language import ast
+from bsm_rules.core.codes import CODES
+from bsm_rules.core.errors import BsmError
+from bsm_rules.language.formatter import format_policy
+from bsm_rules.language.parser import parse
+from bsm_rules.engine.policy import check_source
+from bsm_rules.core.resources import bundled_policies_dir, grammar_text
+from bsm_rules.core.source import SourceFile
 
 from policy_strategies import KEYWORDS, NOWHERE, checked_policy_asts, messy_text, policy_asts
 

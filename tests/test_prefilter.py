@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 
 import re2
 
-from bsm_rules import extractors, load_policy
+from bsm_rules import load_policy
+from bsm_rules.library import finders
 
 FILTERED = load_policy()
 UNFILTERED = load_policy()
@@ -47,12 +48,12 @@ def test_the_pattern_set_never_changes_a_result(subject, body, html, category):
 @given(text=TEXT)
 def test_a_finder_finds_nothing_where_its_trigger_does_not_match(text):
     """The rule skipping above is sound only if every finder's trigger matches wherever it finds something."""
-    for finder, trigger in extractors.FINDER_TRIGGERS.items():
-        if getattr(extractors, f"find_{finder}")(text):
+    for finder, trigger in finders.FINDER_TRIGGERS.items():
+        if getattr(finders, f"find_{finder}")(text):
             assert re2.search(trigger, text) is not None, (finder, text)
 
 
 def test_the_triggers_are_not_vacuous():
-    assert re2.search(extractors.FINDER_TRIGGERS["links"], "Thanks for your order. We ship today.") is None
-    assert re2.search(extractors.FINDER_TRIGGERS["obfuscated_emails"], "Look at the box. Thanks") is None
-    assert re2.search(extractors.FINDER_TRIGGERS["emails"], "no address here") is None
+    assert re2.search(finders.FINDER_TRIGGERS["links"], "Thanks for your order. We ship today.") is None
+    assert re2.search(finders.FINDER_TRIGGERS["obfuscated_emails"], "Look at the box. Thanks") is None
+    assert re2.search(finders.FINDER_TRIGGERS["emails"], "no address here") is None

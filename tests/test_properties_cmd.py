@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bsm_rules.cli import EXIT_BLOCKED, EXIT_OK, main
-from bsm_rules.policy import load_policy
-from bsm_rules.properties import find_boundary, rule_plans, run_properties
+from bsm_rules.engine.policy import load_policy
+from bsm_rules.testing.properties import find_boundary, rule_plans, run_properties
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -95,7 +95,7 @@ def test_limits_are_probed_just_inside_and_just_outside():
     plans = rule_plans(policy, "attachment-size")
     assert {"fires", "stays silent", "inside limit sum(attachments.size) > 10 MiB",
             "outside limit sum(attachments.size) > 10 MiB"} <= set(plans)
-    from bsm_rules.policy_diff import boundary_corpus
+    from bsm_rules.testing.policy_diff import boundary_corpus
 
     sizes = {item.origin.rsplit(", ", 1)[1]: item.message["attachments"][0]["size"]
              for item in boundary_corpus(policy, "P") if "attachment-size, " in item.origin and "limit" in item.origin}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bsm_rules.diagnostics import Severity
-from bsm_rules.parser import CLAUSE_KEYWORDS, STATEMENT_KEYWORDS, _lark, parse
+from bsm_rules.core.diagnostics import Severity
+from bsm_rules.language.parser import CLAUSE_KEYWORDS, STATEMENT_KEYWORDS, _lark, parse
 
 from golden_support import GOLDEN_DIR
 from test_policy_properties import names_a_token
@@ -152,7 +152,7 @@ def test_the_offered_fix_repairs_the_syntax(broken):
 
 
 def test_a_file_with_too_many_syntax_errors_says_where_reporting_stopped():
-    from bsm_rules.parser import MAX_SYNTAX_ERRORS, parse
+    from bsm_rules.language.parser import MAX_SYNTAX_ERRORS, parse
 
     broken = "".join(f"rule r{n} errr {{ }}\n" for n in range(MAX_SYNTAX_ERRORS + 10))
     _, diagnostics = parse(broken)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from bsm_rules.policy import check_policy
+from bsm_rules.engine.policy import check_policy
 from bsm_rules.testing import evaluate, load_test_policy, messages, messages_avoiding, messages_firing
 
 ROOT = Path(__file__).resolve().parent.parent

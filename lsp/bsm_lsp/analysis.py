@@ -10,12 +10,12 @@ from pathlib import Path
 from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec
 
-from bsm_rules import ast
-from bsm_rules.checker import CheckedPolicy, PolicyUnit
-from bsm_rules.diagnostics import Diagnostic, Severity
-from bsm_rules.examples import ExampleCase
-from bsm_rules.policy import check_source
-from bsm_rules.source import SourceFile
+from bsm_rules.language import ast
+from bsm_rules.language.checker import CheckedPolicy, PolicyUnit
+from bsm_rules.core.diagnostics import Diagnostic, Severity
+from bsm_rules.language.examples import ExampleCase
+from bsm_rules.engine.policy import check_source
+from bsm_rules.core.source import SourceFile
 
 from .evaluation import SampleRun
 from .incremental import ParseCache

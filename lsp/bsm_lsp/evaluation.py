@@ -8,10 +8,10 @@ from pathlib import Path
 
 import attrs
 
-from bsm_rules.checker import CheckedPolicy
-from bsm_rules.errors import BsmError
-from bsm_rules.inputs import InputError, read_inputs
-from bsm_rules.policy import Policy
+from bsm_rules.language.checker import CheckedPolicy
+from bsm_rules.core.errors import BsmError
+from bsm_rules.messages.inputs import InputError, read_inputs
+from bsm_rules.engine.policy import Policy
 
 __all__ = ["SampleRun", "evaluate_samples", "sample_files", "MAX_SAMPLES"]
 

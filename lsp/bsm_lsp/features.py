@@ -11,12 +11,12 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from bsm_rules import ast
-from bsm_rules.examples import ExampleCase, expand_example
-from bsm_rules.formatter import format_policy, format_statements
-from bsm_rules.loader import read_source
-from bsm_rules.parser import parse_source
-from bsm_rules.source import SourceFile
+from bsm_rules.language import ast
+from bsm_rules.language.examples import ExampleCase, expand_example
+from bsm_rules.language.formatter import format_policy, format_statements
+from bsm_rules.language.loader import read_source
+from bsm_rules.language.parser import parse_source
+from bsm_rules.core.source import SourceFile
 
 from .analysis import Analysis
 from .completion import complete

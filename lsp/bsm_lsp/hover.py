@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import attrs
 
-from bsm_rules import ast
-from bsm_rules.formatter import format_policy
-from bsm_rules.schema import BUILTINS, Field
+from bsm_rules.language import ast
+from bsm_rules.language.formatter import format_policy
+from bsm_rules.library.schema import BUILTINS, Field
 
 from .analysis import Analysis
 from .index import nodes_at

@@ -9,10 +9,10 @@ import threading
 
 import attrs
 
-from bsm_rules import ast
-from bsm_rules.diagnostics import Diagnostic
-from bsm_rules.parser import STATEMENT_KEYWORDS, parse_source
-from bsm_rules.source import SourceFile, Span
+from bsm_rules.language import ast
+from bsm_rules.core.diagnostics import Diagnostic
+from bsm_rules.language.parser import STATEMENT_KEYWORDS, parse_source
+from bsm_rules.core.source import SourceFile, Span
 
 __all__ = ["ParseCache", "statement_groups", "relocate"]
 

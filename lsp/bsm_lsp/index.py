@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import attrs
 
-from bsm_rules import ast
-from bsm_rules.checker import CheckedPolicy
-from bsm_rules.source import Span
+from bsm_rules.language import ast
+from bsm_rules.language.checker import CheckedPolicy
+from bsm_rules.core.source import Span
 
 __all__ = ["Occurrence", "SymbolIndex", "RENAMABLE", "build_index", "nodes_at", "symbol_key"]
 

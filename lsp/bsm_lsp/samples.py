@@ -5,7 +5,7 @@ from __future__ import annotations
 import re._constants as sre
 import re._parser as sre_parse
 
-from bsm_rules.checker import compile_regex
+from bsm_rules.language.checker import compile_regex
 
 __all__ = ["sample_match"]
 

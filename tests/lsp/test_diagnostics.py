@@ -13,7 +13,7 @@ import pytest
 from lsprotocol import types
 from lsp_session import change_document, open_document, span, wait_for_diagnostics
 
-from bsm_rules.policy import check_policy
+from bsm_rules.engine.policy import check_policy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

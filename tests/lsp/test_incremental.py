@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bsm_rules import ast
-from bsm_rules.parser import parse_source
-from bsm_rules.resources import bundled_policy_path
-from bsm_rules.source import SourceFile
+from bsm_rules.language import ast
+from bsm_rules.language.parser import parse_source
+from bsm_rules.core.resources import bundled_policy_path
+from bsm_rules.core.source import SourceFile
 from bsm_lsp.incremental import ParseCache, statement_groups
 
 STATEMENTS = [

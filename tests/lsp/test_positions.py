@@ -8,7 +8,7 @@ from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from bsm_lsp.positions import LineIndex
-from bsm_rules.source import SourceFile
+from bsm_rules.core.source import SourceFile
 
 _text = st.text(st.sampled_from(["a", "é", "😀", "\n", "\r", "\t", "文", "\u200b"]), max_size=40)
 _encodings = st.sampled_from([types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16,

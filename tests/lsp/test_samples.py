@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bsm_rules.checker import compile_regex
-from bsm_rules.policy import check_policy
-from bsm_rules.resources import bundled_policy_path
+from bsm_rules.language.checker import compile_regex
+from bsm_rules.engine.policy import check_policy
+from bsm_rules.core.resources import bundled_policy_path
 from bsm_lsp.samples import sample_match
 
 BUNDLED_PATTERNS = [(name, p.regex.pattern, p.regex.flags)

@@ -1,0 +1,5 @@
+"""`python -m bsm_rules.cli`: the `bsm` command."""
+
+from . import run
+
+run()

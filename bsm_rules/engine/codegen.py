@@ -1,0 +1,327 @@
+"""Generates a compiled policy's rule runner as Python source: one function that runs every rule
+in order. The simple parts of conditions (fields, constants, comparisons, presence, logic,
+arithmetic) are written out inline; text search, finders and quantifiers call the closures of
+`ExpressionCompiler`. It gives the results of running each rule's closures, only faster."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable
+
+from ..language import ast
+from ..language.checker import CheckedRule
+from ..library.finders import FINDER_TRIGGERS
+from ..library.runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, RECORD_ATTRIBUTES, SEGMENT_FINDERS, MessageView, locations_of
+from ..library.schema import BOOL, BYTES, DURATION, NUMBER, STRING
+from .verdict import Violation
+
+__all__ = ["generate_rule_runner"]
+
+RuleRunner = Callable[[MessageView, list[Violation]], None]
+
+# Fields read on demand (normalising text, detecting the language): never computed up front.
+_LAZY_FIELDS = frozenset({"subject", "body", "html", "text", "language"})
+# Built-in functions without side effects or per-message caches, cheap enough to call inline.
+_INLINE_FUNCTIONS = frozenset({"primary", "lower", "is_amazon", "count", "sum"})
+_NUMERIC = (NUMBER, BYTES, DURATION)
+# Built-in functions that find things in the segments of a text: nothing in an absent one.
+_FINDERS = frozenset(FINDER_TRIGGERS) | {"tracking_pixels"}
+_MISSING = object()
+
+
+class _Writer:
+    """Source text and the names it refers to."""
+
+    def __init__(self, compiler) -> None:
+        from .compiler import _arith, _fold, truth
+
+        self.compiler = compiler
+        self.namespace: dict[str, Any] = {"truth": truth, "_fold": _fold, "_arith": _arith, "MISSING": _MISSING,
+                                          "patterns_present": compiler.prefilter.present_in_text,
+                                          "locations_of": locations_of}
+        self.names: dict[int, str] = {}
+        self.fields: dict[str, str] = {}
+        self.variables: dict[str, str] = {}  # quantifier variables in scope, as locals
+        self.folded_fields: set[str] = set()
+        self.temporaries = itertools.count()
+
+    def bind(self, value: Any, prefix: str) -> str:
+        """The name the source uses for `value`: one name per object (the namespace keeps it alive)."""
+        name = self.names.get(id(value))
+        if name is None:
+            name = self.names[id(value)] = f"{prefix}{len(self.namespace)}"
+            self.namespace[name] = value
+        return name
+
+    def temporary(self) -> str:
+        return f"t{next(self.temporaries)}"
+
+    def strict(self, operands: list[str], make: Callable[..., str]) -> str:
+        """Source that is None when an operand is (None, absent or unknown), else `make` of the
+        temporaries holding the operands; each operand is evaluated once, left to right."""
+        names = [self.temporary() for _ in operands]
+        absent = " or ".join(f"({name} := {operand}) is None" for name, operand in zip(names, operands))
+        return f"(None if {absent} else {make(*names)})"
+
+    def field(self, name: str) -> str:
+        """The local variable holding a message field's value, computed once at the top."""
+        if name not in self.fields:
+            self.fields[name] = f"f_{name}"
+            self.namespace[f"get_{name}"] = FIELD_GETTERS[name]
+        return self.fields[name]
+
+    def folded(self, expr) -> str | None:
+        """Source for the case fold of a value (`_fold`); a string field is folded once, at the top."""
+        if isinstance(expr, ast.Name) and self.compiler.type_of(expr) == STRING:
+            local = self.value(expr)
+            if local is not None and local.startswith("f_"):
+                self.folded_fields.add(local)
+                return f"c{local}"
+        value = self.value(expr)
+        if value is None:
+            return None
+        if self.compiler.type_of(expr) == STRING:
+            return self.strict([value], lambda t: f"{t}.casefold()")
+        return self.strict([value], lambda t: f"_fold({t})")
+
+    def finder_items(self, expr) -> list[str] | None:
+        """Lines that set `items` to what a finder finds in a text field, through the segments'
+        caches as the finder's closure goes; None when `expr` is not such a call."""
+        if not (isinstance(expr, ast.Call) and expr.function.name in SEGMENT_FINDERS and len(expr.args) == 1
+                and self.compiler.is_text_field(expr.args[0])):
+            return None
+        name = expr.function.name
+        text = self.bind(FIELD_GETTERS[expr.args[0].name], "T")
+        find = self.bind(SEGMENT_FINDERS[name], "F")
+        return ["items = []",
+                f"for segment in {text}(view).segments:",
+                f"    cached = segment.cache.get({name!r})",
+                f"    if cached is None: cached = segment.cache[{name!r}] = {find}(segment)",
+                "    if cached: items += cached"]
+
+    # -- expressions: Python source of the value (None meaning unknown), or None if not inline
+
+    def condition(self, expr) -> str | None:
+        """Inline source for a condition that evaluates to True, False or None."""
+        if self.compiler.type_of(expr) != BOOL:
+            return None
+        return self.value(expr)
+
+    def value(self, expr) -> str | None:
+        known, constant = self.compiler.constant(expr)
+        if known:
+            return self.bind(constant, "K")
+        method = getattr(self, "value_" + type(expr).__name__, None)
+        return None if method is None else method(expr)
+
+    def value_Name(self, expr: ast.Name) -> str | None:
+        kind, _ = self.compiler.checked.symbols.get(id(expr), ("unknown", None))
+        if kind == "variable":
+            return self.variables.get(expr.name)
+        if kind not in ("field", "context") or expr.name in _LAZY_FIELDS or expr.name not in FIELD_GETTERS:
+            return None
+        return self.field(expr.name)
+
+    def value_AttributeAccess(self, expr: ast.AttributeAccess) -> str | None:
+        target, name = expr.target, expr.name.name
+        if self.compiler.type_of(target).is_list:
+            items = self.value(target)
+            if items is None:
+                return None
+            return self.strict([items], lambda t: f"[getattr(x, {name!r}, None) for x in {t}]")
+        if isinstance(target, ast.Name) and name in RECORD_ATTRIBUTES.get(target.name, {}) and \
+                self.compiler.checked.symbols.get(id(target), ("unknown", None))[0] == "field":
+            return f"m.{RECORD_ATTRIBUTES[target.name][name]}"  # the record's getter reads the message
+        inner = self.value(target)
+        return None if inner is None else self.strict([inner], lambda t: f"getattr({t}, {name!r}, None)")
+
+    def value_Call(self, expr: ast.Call) -> str | None:
+        if expr.function.name not in _INLINE_FUNCTIONS:
+            return None
+        args = [self.value(arg) for arg in expr.args]
+        if any(arg is None for arg in args):
+            return None
+        function = self.bind(BUILTIN_FUNCTIONS[expr.function.name], "B")
+        return f"{function}({', '.join(args)})"
+
+    def value_Presence(self, expr: ast.Presence) -> str | None:
+        operand = self.value(expr.operand)
+        if operand is None:
+            return None
+        if self.compiler.type_of(expr.operand).is_list:
+            return f"bool({operand})" if expr.present else f"(not {operand})"
+        return f"({operand} is not None)" if expr.present else f"({operand} is None)"
+
+    def value_Not(self, expr: ast.Not) -> str | None:
+        operand = self.condition(expr.operand)
+        return None if operand is None else self.strict([operand], lambda t: f"not {t}")
+
+    def value_Logical(self, expr: ast.Logical) -> str | None:
+        left, right = self.condition(expr.left), self.condition(expr.right)
+        if left is None or right is None:
+            return None
+        a, b = self.temporary(), self.temporary()
+        # Without side effects, a short cut gives what evaluating both sides would.
+        decided = "False" if expr.op == "and" else "True"
+        otherwise = "True" if expr.op == "and" else "False"
+        return (f"({decided} if ({a} := {left}) is {decided} else ({decided} if ({b} := {right}) is {decided} "
+                f"else (None if {a} is None or {b} is None else {otherwise})))")
+
+    def value_Compare(self, expr: ast.Compare) -> str | None:
+        from .compiler import WordList, _fold
+
+        known, constant = self.compiler.constant(expr.right)
+        if known and expr.op in ("in", "not in", "==", "!="):
+            if expr.op in ("in", "not in"):
+                constant = constant.values if isinstance(constant, WordList) else frozenset(_fold(v) for v in constant)
+            else:
+                constant = _fold(constant)
+            left = self.folded(expr.left)
+            if left is None:
+                return None
+            constant_name = self.bind(constant, "K")
+            return self.strict([left], lambda a: f"({a} {expr.op} {constant_name})")
+        if expr.op in ("in", "not in"):
+            return None
+        if expr.op in ("==", "!="):
+            left, right = self.folded(expr.left), self.folded(expr.right)
+        else:
+            left, right = self.value(expr.left), self.value(expr.right)
+        if left is None or right is None:
+            return None
+        return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
+
+    def value_Arith(self, expr: ast.Arith) -> str | None:
+        left, right = self.value(expr.left), self.value(expr.right)
+        if left is None or right is None:
+            return None
+        numeric = self.compiler.type_of(expr.left) in _NUMERIC and self.compiler.type_of(expr.right) in _NUMERIC
+        if numeric and expr.op != "/":
+            return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
+        return self.strict([left, right], lambda a, b: f"_arith({expr.op!r}, {a}, {b})")
+
+    def value_Negate(self, expr: ast.Negate) -> str | None:
+        operand = self.value(expr.operand)
+        return None if operand is None else self.strict([operand], lambda t: f"-{t}")
+
+
+def _conjuncts(expr) -> list:
+    """A guard `a and b` holds exactly when `a` and `b` both hold: each is tested on its own."""
+    if isinstance(expr, ast.Logical) and expr.op == "and":
+        return _conjuncts(expr.left) + _conjuncts(expr.right)
+    return [expr]
+
+
+def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str, rule_needs: tuple) -> list[str]:
+    """Lines (indented for a rule's block) that evaluate a `forbid` and report its violations."""
+    compiler, condition = writer.compiler, clause.condition
+    source = writer.condition(condition)
+    if source is not None:
+        return [f"if {source} is True: {rule}.report(view, severity, True, out)"]
+    lines: list[str] = []
+    indent = ""
+    need = compiler.required_patterns(condition)
+    if need is not None and need not in rule_needs:
+        # Each clause of a rule is skipped on its own when its patterns cannot match.
+        lines += ["if present is MISSING: present = patterns_present(view)",
+                  f"if present is None or not {writer.bind(need, 'N')}.isdisjoint(present):"]
+        indent += "    "
+    finder_text = _finder_text_field(condition)
+    if finder_text == "html":
+        lines.append(f"{indent}if m.html is not None:")  # a finder finds nothing in an absent body
+        indent += "    "
+    if isinstance(condition, ast.Quantifier) and condition.kind != "all":
+        variable = f"v_{condition.variable.name}"
+        writer.variables[condition.variable.name] = variable
+        body = writer.condition(condition.condition)
+        inline_items = writer.value(condition.source)
+        del writer.variables[condition.variable.name]
+        if body is not None:
+            finder_items = writer.finder_items(condition.source) or [
+                f"items = {inline_items or writer.bind(compiler.expr(condition.source), 'S') + '(view)'}"]
+            # "any" written out: true at each item its condition holds for, located there.
+            return lines + [f"{indent}{line}" for line in (
+                *finder_items,
+                "if items:",
+                "    found = []",
+                "    any_true = False",
+                f"    for {variable} in items:",
+                f"        if {body}:",
+                "            any_true = True",
+                f"            location = getattr({variable}, 'location', None)",
+                "            if location is not None: found.append(location)",
+                f"    if any_true: {rule}.report(view, severity, tuple(dict.fromkeys(found)) or True, out)",
+            )]
+        if inline_items is not None:
+            lines.append(f"{indent}if {inline_items}:")  # "any" over no items is never true
+            indent += "    "
+    finder_items = writer.finder_items(condition)
+    if finder_items is not None:
+        return lines + [f"{indent}{line}" for line in (
+            *finder_items, f"if items: {rule}.report(view, severity, locations_of(items) or True, out)")]
+    closure = writer.bind(compiler.condition(condition), "C")
+    return lines + [f"{indent}result = {closure}(view)",
+                    f"{indent}if result: {rule}.report(view, severity, result, out)"]
+
+
+def _finder_text_field(expr) -> str | None:
+    """The text field a finder call (or an "any" over one) reads, if it reads one field."""
+    if isinstance(expr, ast.Quantifier):
+        expr = expr.source
+    if isinstance(expr, ast.Call) and expr.function.name in _FINDERS and len(expr.args) == 1 and \
+            isinstance(expr.args[0], ast.Name):
+        return expr.args[0].name
+    return None
+
+
+def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tuple[RuleRunner, str]:
+    """The function that runs the compiled `rules` (pairs of checked and compiled rule) on a
+    message view, appending violations; and its source."""
+    writer = _Writer(compiler)
+    body: list[str] = []
+    for checked, compiled in rules:
+        rule = writer.bind(compiled, "R")
+        body.append(f"    # {checked.id}")
+        body.append("    while True:")
+        inline_guards, closure_guards = [], []
+        for clause in checked.definition.clauses:
+            if isinstance(clause, ast.WhenClause):
+                for conjunct in _conjuncts(clause.condition):
+                    source = writer.condition(conjunct)
+                    if source is None:
+                        closure_guards.append(writer.bind(compiler.condition(conjunct), "G"))
+                    else:
+                        inline_guards.append(source)
+        for source in inline_guards:
+            body.append(f"        if {source} is not True: break")
+        if compiled.needs:
+            needs = " or ".join(f"{writer.bind(need, 'N')}.isdisjoint(present)" for need in compiled.needs)
+            body.append("        if present is MISSING: present = patterns_present(view)")
+            body.append(f"        if present is not None and ({needs}): break")
+        for guard in closure_guards:
+            body.append(f"        if truth({guard}(view)) is not True: break")
+        severity = f"{rule}.severity_for(view)" if compiled.severity_cases else repr(compiled.severity)
+        body.append(f"        severity = {severity}")
+        for clause in checked.definition.clauses:
+            if isinstance(clause, ast.RequireClause):
+                finder_items = writer.finder_items(clause.condition)
+                if finder_items is not None:
+                    body += [f"        {line}" for line in finder_items]
+                    body.append(f"        if not items: {rule}.report_missing(view, severity, out)")
+                    continue
+                source = writer.condition(clause.condition)
+                if source is None:
+                    source = f"truth({writer.bind(compiler.condition(clause.condition), 'C')}(view))"
+                body.append(f"        if {source} is False: {rule}.report_missing(view, severity, out)")
+            elif isinstance(clause, ast.ForbidClause):
+                body += [f"        {line}" for line in _forbid(writer, clause, rule, compiled.needs)]
+        body.append("        break")
+    prologue = ["def run_rules(view, out):", "    m = view.message", "    present = MISSING"]
+    for name, local in writer.fields.items():
+        prologue.append(f"    {local} = get_{name}(view)")
+        if local in writer.folded_fields:
+            prologue.append(f"    c{local} = None if {local} is None else {local}.casefold()")
+    source = "\n".join(prologue + body + ["    return"]) + "\n"
+    namespace = dict(writer.namespace)
+    exec(compile(source, "<bsm policy rules>", "exec"), namespace)  # noqa: S102 - our own generated code
+    return namespace["run_rules"], source
