@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bsm_rules.core.diagnostics import Severity
-from bsm_rules.engine.policy import check_source
+from bsm_rules.language.pipeline import check_source
 from bsm_rules.core.source import SourceFile
 
 

@@ -14,7 +14,7 @@ from bsm_rules import cli
 from bsm_rules.language import lints
 from bsm_rules.core.codes import CODES
 from bsm_rules.language.loader import read_source
-from bsm_rules.engine.policy import check_source
+from bsm_rules.language.pipeline import check_source
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "diagnostics"

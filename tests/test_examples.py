@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bsm_rules.language import ast
-from bsm_rules.language.examples import collect_cases, run_case
+from bsm_rules.language.examples import collect_cases
+from bsm_rules.testing.examples import run_case
 from bsm_rules.language.formatter import format_policy
 from bsm_rules.language.parser import parse
 from bsm_rules.engine.policy import Policy, check_policy

@@ -7,7 +7,7 @@ import pytest
 
 from bsm_rules.core.diagnostics import render_all
 from bsm_rules.language.loader import read_source
-from bsm_rules.engine.policy import check_source
+from bsm_rules.language.pipeline import check_source
 
 from golden_support import assert_golden, cases, relative
 

@@ -18,7 +18,8 @@ import attrs
 import pytest
 
 from bsm_rules import PolicyError, load_policy
-from bsm_rules.language.examples import collect_cases, run_case
+from bsm_rules.language.examples import collect_cases
+from bsm_rules.testing.examples import run_case
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "language.md"
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)

@@ -7,7 +7,7 @@ import pytest
 
 from bsm_rules.language import lints
 from bsm_rules.core.codes import CODES
-from bsm_rules.engine.policy import check_source
+from bsm_rules.language.pipeline import check_source
 from bsm_rules.core.source import SourceFile
 
 from test_diagnostic_docs import examples

@@ -16,7 +16,7 @@ from bsm_rules.core.codes import CODES
 from bsm_rules.core.errors import BsmError
 from bsm_rules.language.formatter import format_policy
 from bsm_rules.language.parser import parse
-from bsm_rules.engine.policy import check_source
+from bsm_rules.language.pipeline import check_source
 from bsm_rules.core.resources import bundled_policies_dir, grammar_text
 from bsm_rules.core.source import SourceFile
 

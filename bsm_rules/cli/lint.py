@@ -27,7 +27,7 @@ class LintRun:
 def lint_paths(paths: list[str]) -> LintRun:
     """Check and lint every policy file under `paths`; one bad file never stops the others."""
     from ..language.loader import read_source
-    from ..engine.policy import check_source
+    from ..language.pipeline import check_source
 
     files, diagnostics = policy_files(paths)
     unreadable = [d.span.source.name for d in diagnostics]

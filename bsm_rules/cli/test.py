@@ -11,7 +11,8 @@ from xml.etree import ElementTree
 import attrs
 
 from ..core.diagnostics import render
-from ..language.examples import ExampleResult, collect_cases, run_case
+from ..language.examples import collect_cases
+from ..testing.examples import ExampleResult, run_case
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 
 __all__ = ["run_test_command", "RuleCoverage", "coverage_of"]

@@ -16,7 +16,8 @@ import msgspec
 
 from ..core.diagnostics import caret_snippet
 from ..core.errors import MessageError
-from ..messages.inputs import InputItem, utf8_bytes
+from ..messages.inputs import utf8_bytes
+from ..messages.items import InputItem
 from ..messages.model import Message, parse_message, read_plain_message
 from .verdict import Violation, invalid_result
 

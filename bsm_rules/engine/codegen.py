@@ -13,6 +13,7 @@ from ..language.checker import CheckedRule
 from ..library.finders import FINDER_TRIGGERS
 from ..library.runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, RECORD_ATTRIBUTES, SEGMENT_FINDERS, MessageView, locations_of
 from ..library.schema import BOOL, BYTES, DURATION, NUMBER, STRING
+from .operations import WordList, arith, fold, truth
 from .verdict import Violation
 
 __all__ = ["generate_rule_runner"]
@@ -33,10 +34,9 @@ class _Writer:
     """Source text and the names it refers to."""
 
     def __init__(self, compiler) -> None:
-        from .compiler import _arith, _fold, truth
 
         self.compiler = compiler
-        self.namespace: dict[str, Any] = {"truth": truth, "_fold": _fold, "_arith": _arith, "MISSING": _MISSING,
+        self.namespace: dict[str, Any] = {"truth": truth, "fold": fold, "arith": arith, "MISSING": _MISSING,
                                           "patterns_present": compiler.prefilter.present_in_text,
                                           "locations_of": locations_of}
         self.names: dict[int, str] = {}
@@ -71,7 +71,7 @@ class _Writer:
         return self.fields[name]
 
     def folded(self, expr) -> str | None:
-        """Source for the case fold of a value (`_fold`); a string field is folded once, at the top."""
+        """Source for the case fold of a value (`fold`); a string field is folded once, at the top."""
         if isinstance(expr, ast.Name) and self.compiler.type_of(expr) == STRING:
             local = self.value(expr)
             if local is not None and local.startswith("f_"):
@@ -82,7 +82,7 @@ class _Writer:
             return None
         if self.compiler.type_of(expr) == STRING:
             return self.strict([value], lambda t: f"{t}.casefold()")
-        return self.strict([value], lambda t: f"_fold({t})")
+        return self.strict([value], lambda t: f"fold({t})")
 
     def finder_items(self, expr) -> list[str] | None:
         """Lines that set `items` to what a finder finds in a text field, through the segments'
@@ -168,14 +168,13 @@ class _Writer:
                 f"else (None if {a} is None or {b} is None else {otherwise})))")
 
     def value_Compare(self, expr: ast.Compare) -> str | None:
-        from .compiler import WordList, _fold
 
         known, constant = self.compiler.constant(expr.right)
         if known and expr.op in ("in", "not in", "==", "!="):
             if expr.op in ("in", "not in"):
-                constant = constant.values if isinstance(constant, WordList) else frozenset(_fold(v) for v in constant)
+                constant = constant.values if isinstance(constant, WordList) else frozenset(fold(v) for v in constant)
             else:
-                constant = _fold(constant)
+                constant = fold(constant)
             left = self.folded(expr.left)
             if left is None:
                 return None
@@ -198,7 +197,7 @@ class _Writer:
         numeric = self.compiler.type_of(expr.left) in _NUMERIC and self.compiler.type_of(expr.right) in _NUMERIC
         if numeric and expr.op != "/":
             return self.strict([left, right], lambda a, b: f"({a} {expr.op} {b})")
-        return self.strict([left, right], lambda a, b: f"_arith({expr.op!r}, {a}, {b})")
+        return self.strict([left, right], lambda a, b: f"arith({expr.op!r}, {a}, {b})")
 
     def value_Negate(self, expr: ast.Negate) -> str | None:
         operand = self.value(expr.operand)

@@ -18,12 +18,14 @@ import re2
 
 from ..language import ast
 from ..library import finders
-from ..language.checker import CheckedPolicy, CheckedRule, compile_regex, template_fields
+from ..language.checker import CheckedPolicy, CheckedRule, compile_regex
+from ..language.templates import template_fields
 from ..core.errors import MessageError
 from ..messages.model import Message
 from ..library.normalize import normalize, searchable
 from ..library.runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text, locations_of
 from ..library.schema import ANY, Type
+from .operations import WordList, arith, fold, format_value, phrase_regex, truth
 from .verdict import Verdict, Violation
 
 __all__ = ["CompiledPolicy", "ExpressionCompiler", "WordList", "compile_policy", "truth"]
@@ -34,73 +36,12 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
 
-def truth(value: Any) -> bool | None:
-    """The truth of a condition result: None stays unknown."""
-    if value is None:
-        return None
-    return bool(value)
-
-
 def _witnesses(value: Any) -> tuple[Location, ...]:
     if isinstance(value, tuple):
         return value
     if isinstance(value, list):
         return locations_of(value)
     return ()
-
-
-@attrs.frozen
-class WordList:
-    """A phrase list prepared for matching (one RE2 alternation) and for membership."""
-
-    regex: Any
-    values: frozenset
-
-
-def _phrase_regex(phrases) -> Any:
-    alternatives = []
-    # Phrases are normalised like the text they are searched in (which also makes them valid UTF-8 for RE2).
-    normalized = {text for text in (normalize(p).text.strip() for p in phrases) if text}
-    for phrase in sorted(normalized, key=len, reverse=True):
-        escaped = re2.escape(phrase)
-        if phrase[0].isalnum() or phrase[0] == "_":
-            escaped = r"\b" + escaped
-        if phrase[-1].isalnum() or phrase[-1] == "_":
-            escaped = escaped + r"\b"
-        alternatives.append(escaped)
-    if not alternatives:
-        return re2.compile(r"[^\s\S]", _RE2_OPTIONS)
-    return re2.compile("(?i)(?:" + "|".join(alternatives) + ")", _RE2_OPTIONS)
-
-
-def _fold(value: Any) -> Any:
-    if isinstance(value, Text):
-        return str(value).casefold()
-    if isinstance(value, str):
-        return value.casefold()
-    return value
-
-
-def _format_value(value: Any) -> str:
-    if value is None:
-        return "(absent)"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(_format_value(v) for v in value)
-    if attrs.has(type(value)):
-        # A record reads as what names it (an attachment's name, a link's URL, a finding's
-        # value), else as its given fields.
-        for naming in ("name", "url", "value"):
-            if isinstance(getattr(value, naming, None), str):
-                return getattr(value, naming)
-        return ", ".join(f"{field.name} {_format_value(getattr(value, field.name))}"
-                         for field in attrs.fields(type(value)) if getattr(value, field.name) is not None)
-    return str(value)
 
 
 class _PatternSet:
@@ -240,7 +181,7 @@ class ExpressionCompiler:
         name = definition.name.name
         if name not in self.word_lists:
             values = [item.value for item in definition.items]
-            self.word_lists[name] = WordList(_phrase_regex(values), frozenset(v.strip().casefold() for v in values))
+            self.word_lists[name] = WordList(phrase_regex(values), frozenset(v.strip().casefold() for v in values))
         return self.word_lists[name]
 
     def constant(self, expr) -> tuple[bool, Any]:
@@ -448,7 +389,7 @@ class ExpressionCompiler:
                 a, b = left(view), right(view)
                 if a is None or b is None:
                     return None
-                return (_fold(a) == _fold(b)) == equal
+                return (fold(a) == fold(b)) == equal
             return equality
         compare = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
                    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}[op]
@@ -464,13 +405,13 @@ class ExpressionCompiler:
         inside = expr.op == "in"
         known, value = self.constant(expr.right)
         if known:
-            values = value.values if isinstance(value, WordList) else frozenset(_fold(v) for v in value)
+            values = value.values if isinstance(value, WordList) else frozenset(fold(v) for v in value)
 
             def constant_membership(view):
                 a = left(view)
                 if a is None:
                     return None
-                return (_fold(a) in values) == inside
+                return (fold(a) in values) == inside
             return constant_membership
         right = self.expr(expr.right)
 
@@ -478,7 +419,7 @@ class ExpressionCompiler:
             a, b = left(view), right(view)
             if a is None or b is None:
                 return None
-            found = _fold(a) in (b.values if isinstance(b, WordList) else {_fold(v) for v in b if v is not None})
+            found = fold(a) in (b.values if isinstance(b, WordList) else {fold(v) for v in b if v is not None})
             return found == inside
         return membership
 
@@ -556,7 +497,7 @@ class ExpressionCompiler:
             a, b = left(view), right(view)
             if a is None or b is None:
                 return None
-            return _arith(op, a, b)
+            return arith(op, a, b)
         return arithmetic
 
     def compile_Negate(self, expr: ast.Negate) -> Fn:
@@ -591,7 +532,7 @@ class ExpressionCompiler:
                     out.append(location.excerpt if location and location.excerpt is not None else "")
                 elif name is not None:
                     getter = getters.get(name)
-                    out.append("" if getter is None else _format_value(getter(view)))
+                    out.append("" if getter is None else format_value(getter(view)))
             return "".join(out)
         return render
 
@@ -616,7 +557,7 @@ def _contains_regex(value: Any):
     """The regex of `contains` with a constant right side (a word list, phrases or a phrase)."""
     if isinstance(value, WordList):
         return value.regex
-    return _phrase_regex(value if isinstance(value, list) else [value])
+    return phrase_regex(value if isinstance(value, list) else [value])
 
 
 def _dynamic_phrases(value: Any):
@@ -625,29 +566,7 @@ def _dynamic_phrases(value: Any):
     if isinstance(value, WordList):
         return value.regex
     phrases = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    return _phrase_regex(phrases)
-
-
-def _arith(op: str, a: Any, b: Any) -> Any:
-    if isinstance(a, datetime.datetime) or isinstance(b, datetime.datetime):
-        try:
-            if op == "-" and isinstance(a, datetime.datetime) and isinstance(b, datetime.datetime):
-                return (a - b).total_seconds()
-            if isinstance(a, datetime.datetime):
-                delta = datetime.timedelta(seconds=b)
-                return a + delta if op == "+" else a - delta
-            return b + datetime.timedelta(seconds=a)
-        except OverflowError:
-            return None  # a time before year 1 or after year 9999 is unknown
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if b == 0:
-        return None
-    return a / b
+    return phrase_regex(phrases)
 
 
 @attrs.frozen

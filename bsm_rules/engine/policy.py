@@ -6,7 +6,7 @@ import datetime
 import os
 from pathlib import Path
 
-from ..language.checker import CheckedPolicy, check
+from ..language.checker import CheckedPolicy
 from .compiler import CompiledPolicy, compile_policy
 from ..core.diagnostics import Diagnostic
 from ..core.errors import PolicyError
@@ -15,7 +15,7 @@ from ..core.resources import bundled_policy_path
 from ..core.source import SourceFile
 from .verdict import Verdict
 
-__all__ = ["Policy", "load_policy", "check_policy", "check_source"]
+__all__ = ["Policy", "load_policy", "check_policy"]
 
 
 class Policy:
@@ -51,30 +51,6 @@ class Policy:
         return self.compiled.evaluate(message, parse_context(context, "context") if context is not None else None, now)
 
 
-def check_source(source: SourceFile, overlay: dict[str, str] | None = None, parse=None) -> CheckedPolicy:
-    """Parse and check a policy, including what it includes; never raises on bad policy text.
-    `parse` replaces `parse_source` (the language server passes one that caches)."""
-    from ..language.lints import lint, suppress
-    from ..language.loader import load_units  # the parser (lark) is loaded only when a policy is parsed
-
-    units, diagnostics = load_units(source, overlay, parse) if parse else load_units(source, overlay)
-    syntax_files = {d.span.source.name for d in diagnostics if d.code.startswith("BSM1")}
-    checked = check(units, diagnostics)
-    checked = _with_diagnostics(checked, suppress(list(checked.diagnostics) + lint(checked), units))
-    if syntax_files:
-        # Names defined in a statement that failed to parse would be reported as unknown: keep
-        # the syntax errors and only the checker findings outside the broken files.
-        kept = [d for d in checked.diagnostics if d.code.startswith("BSM1") or d.code in ("BSM209", "BSM210")
-                or d.span.source.name not in syntax_files and d.code not in ("BSM201", "BSM206")]
-        checked = _with_diagnostics(checked, kept)
-    return checked
-
-
-def _with_diagnostics(checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> CheckedPolicy:
-    import attrs
-    return attrs.evolve(checked, diagnostics=tuple(diagnostics))
-
-
 def _policy_file(policy: str | os.PathLike) -> str | os.PathLike | None:
     """The file a policy argument names (a path, or `bundled:NAME`), or None when it is policy text."""
     if isinstance(policy, os.PathLike):
@@ -101,6 +77,8 @@ def check_policy(policy: str | os.PathLike) -> CheckedPolicy:
         from ..language.loader import describe_read_error, unreadable_diagnostic
 
         raise PolicyError([unreadable_diagnostic(str(policy), describe_read_error(error))]) from None
+    from ..language.pipeline import check_source  # the parser (lark) is loaded only when a policy is parsed
+
     return check_source(source)
 
 

@@ -7,7 +7,8 @@ import datetime
 from typing import Any
 
 from ..language import ast
-from .compiler import ExpressionCompiler, WordList, truth
+from .compiler import ExpressionCompiler
+from .operations import WordList, truth
 from ..language.formatter import format_expr
 from ..messages.model import Message
 from ..library.runtime import FIELD_GETTERS, Location, MessageView, Text

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-import string as string_module
 
 import attrs
 import re2
@@ -18,9 +17,9 @@ from ..library.schema import (
     TIME, WORDS, Type, list_of,
 )
 from ..core.source import Span
+from .templates import placeholder_span, template_fields
 
-__all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex", "placeholder_span",
-           "template_fields"]
+__all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex"]
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -43,6 +42,8 @@ class PolicyUnit:
     ast: ast.Policy
     path: str
     included: bool
+    #: The file did not parse: its statements may not be what the author wrote.
+    syntax_errors: bool = False
 
 
 @attrs.frozen
@@ -93,17 +94,6 @@ def compile_regex(pattern: str, flags: str):
     return re2.compile(f"(?{prefix}){pattern}" if prefix else pattern, _RE2_OPTIONS)
 
 
-_FORMATTER = string_module.Formatter()
-
-
-def template_fields(template: str) -> list[str]:
-    """Placeholder names of a message template (`{match}`, `{recipient.language}`)."""
-    try:
-        return [name for _, name, _, _ in _FORMATTER.parse(template) if name is not None]
-    except ValueError:
-        return ["{"]
-
-
 def _unclosed_group(pattern: str) -> int | None:
     """Offset of the last '(' in a regex that has no matching ')' (escapes and classes skipped)."""
     open_groups: list[int] = []
@@ -123,17 +113,6 @@ def _unclosed_group(pattern: str) -> int | None:
             open_groups.pop()
         index += 1
     return open_groups[-1] if open_groups else None
-
-
-def placeholder_span(literal: ast.StringLit, text: str, skip: int = 0) -> Span:
-    """The span of `{text…` inside a string literal's source (from `skip` characters into
-    `text`), or the whole literal when escapes make it hard to find."""
-    raw = literal.span.text
-    index = raw.find("{" + text)
-    if index < 0:
-        return literal.span
-    start = literal.span.start + index + 1 + skip
-    return Span(literal.span.source, start, literal.span.start + index + 1 + len(text))
 
 
 def _unbalanced_brace_span(literal: ast.StringLit) -> Span:
@@ -179,6 +158,7 @@ def _stringish(t: Type) -> bool:
 class _Checker:
     def __init__(self, units: list[PolicyUnit]):
         self.units = units
+        self.broken_files = {unit.path for unit in units if unit.syntax_errors}
         self.diagnostics: list[Diagnostic] = []
         self.types: dict[int, Type] = {}
         self.symbols: dict[int, tuple[str, object]] = {}
@@ -193,14 +173,26 @@ class _Checker:
         self.definition_sites: dict[str, ast.Ident] = {}
 
     # -- reporting
+    def report(self, diagnostic: Diagnostic) -> None:
+        # In a file that did not parse only its syntax errors speak: the rest of what is found
+        # there may come from a statement cut short by the parser's recovery.
+        if diagnostic.span.source.name not in self.broken_files:
+            self.diagnostics.append(diagnostic)
+
     def error(self, code: str, message: str, span: Span, label: str = "", **extra) -> None:
-        self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, span, label=label, **extra))
+        self.report(Diagnostic(code, Severity.ERROR, message, span, label=label, **extra))
 
     def warning(self, code: str, message: str, span: Span, label: str = "", **extra) -> None:
-        self.diagnostics.append(Diagnostic(code, Severity.WARNING, message, span, label=label, **extra))
+        self.report(Diagnostic(code, Severity.WARNING, message, span, label=label, **extra))
 
     def unknown(self, code: str, what: str, ident_name: str, span: Span, candidates, message: str = "") -> None:
-        self.diagnostics.append(unknown_name(code, what, ident_name, span, candidates, message))
+        self.report(unknown_name(code, what, ident_name, span, candidates, message))
+
+    def unknown_definition(self, code: str, what: str, ident_name: str, span: Span, candidates) -> None:
+        """A name the policy itself would define (a pattern, a list, a rule id…): when a file did
+        not parse, the definition may be in the statement that failed, so nothing is said."""
+        if not self.broken_files:
+            self.unknown(code, what, ident_name, span, candidates)
 
     # -- definitions
     def collect(self) -> None:
@@ -332,7 +324,7 @@ class _Checker:
                 if isinstance(statement, (ast.OverrideDef, ast.DisableDef)):
                     rule_id = statement.rule.name
                     if rule_id not in self.rules:
-                        self.unknown("BSM206", "rule id", rule_id, statement.rule.span, self.rules)
+                        self.unknown_definition("BSM206", "rule id", rule_id, statement.rule.span, self.rules)
                         continue
                     entry = overrides.setdefault(rule_id, {})
                     if isinstance(statement, ast.DisableDef):
@@ -466,7 +458,7 @@ class _Checker:
             return STRING
         candidates = [*scope, *FIELDS, *CONTEXT, *self.patterns, *self.lists, *self.domains, *self.categories]
         candidates += [site.name for site in self.reason_sites.values()]
-        self.unknown("BSM201", "name", name, expr.span, candidates)
+        self.unknown_definition("BSM201", "name", name, expr.span, candidates)
         return ANY
 
     def infer_AttributeAccess(self, expr: ast.AttributeAccess, scope) -> Type:
@@ -679,19 +671,17 @@ _ARITH[("-", TIME, DURATION)] = TIME
 _ARITH[("-", TIME, TIME)] = DURATION
 
 
-def check(units: list[PolicyUnit], extra: list[Diagnostic] | None = None) -> CheckedPolicy:
-    """Check a policy made of `units` (included files first, the main file last)."""
-    from .examples import check_examples, vocabulary_of
-
+def check(units: list[PolicyUnit]) -> CheckedPolicy:
+    """Check a policy made of `units` (included files first, the main file last). The examples
+    and lints are later steps of the same stage (`pipeline.check_units`)."""
     checker = _Checker(units)
     checker.collect()
     rules = checker.check_rules()
-    checked = CheckedPolicy(
+    return CheckedPolicy(
         tuple(units), checker.header, checker.categories, checker.reason_categories, checker.patterns,
-        checker.lists, checker.domains, tuple(rules), checker.types, checker.symbols, (),
+        checker.lists, checker.domains, tuple(rules), checker.types, checker.symbols,
+        tuple(in_source_order(checker.diagnostics, units)),
     )
-    found = list(extra or []) + checker.diagnostics + check_examples(units, vocabulary_of(checked))
-    return attrs.evolve(checked, diagnostics=tuple(in_source_order(found, units)))
 
 
 def in_source_order(diagnostics: list[Diagnostic], units) -> list[Diagnostic]:

@@ -1,5 +1,5 @@
 """Examples written in policies (`example`, `examples … for each row in`): checks them (located
-BSM6xx diagnostics), expands table rows into cases, and runs the cases against a policy."""
+BSM6xx diagnostics) and expands table rows into cases (`testing.examples` runs them)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from typing import Any, Collection
 import attrs
 
 from . import ast
-from .checker import placeholder_span
+from .templates import placeholder_span
 from ..core.diagnostics import Diagnostic, Severity, unknown_name
 from ..core.errors import MessageError
 from ..messages.model import Message, parse_context, parse_message
 from ..core.source import Span
 
 __all__ = [
-    "ExampleCase", "ExampleResult", "Vocabulary", "check_examples", "collect_cases", "expand_example",
-    "message_to_json", "run_case", "load_message_file", "vocabulary_of", "VERDICT_NAMES", "ROW_KEYS",
+    "ExampleCase", "Vocabulary", "check_examples", "collect_cases", "expand_example",
+    "message_to_json", "load_message_file", "vocabulary_of", "VERDICT_NAMES", "ROW_KEYS",
 ]
 
 VERDICT_NAMES = ("allow", "warn", "block")
@@ -66,22 +66,6 @@ class ExampleCase:
     @property
     def location(self) -> str:
         return f"{self.span.source.name}:{self.span.line}"
-
-
-@attrs.frozen
-class ExampleResult:
-    """The outcome of a case: `problems` is empty when it passed."""
-
-    case: ExampleCase
-    verdict: str
-    fired: tuple[str, ...]
-    problems: tuple[str, ...]
-    violations: tuple = ()
-    trace: tuple[str, ...] = ()
-
-    @property
-    def passed(self) -> bool:
-        return not self.problems
 
 
 class _Expander:
@@ -445,31 +429,3 @@ def collect_cases(checked) -> list[ExampleCase]:
             if isinstance(statement, ast.ExampleDef):
                 cases.extend(expand_example(statement, vocabulary)[0])
     return cases
-
-
-def run_case(policy, case: ExampleCase, now: datetime.datetime | None = None, explain: bool = True) -> ExampleResult:
-    """Evaluate a case and compare the outcome with its expectations; a failure carries the
-    evaluation trace of the rules it is about."""
-    message = parse_message(case.message, case.name)
-    verdict = policy.compiled.evaluate(message, case.context, now)
-    fired = tuple(verdict.fired)
-    problems = []
-    if case.expect is not None and verdict.verdict != case.expect:
-        problems.append(f"expected verdict {case.expect}, got {verdict.verdict}")
-    for rule in case.fires:
-        if rule not in fired:
-            problems.append(f"expected {rule} to fire, it did not")
-    for rule in case.not_fires:
-        if rule in fired:
-            problems.append(f"expected {rule} not to fire, it fired")
-    trace: list[str] = []
-    if problems and explain:
-        from ..engine.trace import explain_rule
-
-        involved = list(dict.fromkeys(
-            [r for r in case.fires if r not in fired] + [r for r in case.not_fires if r in fired]
-            + ([v.rule for v in verdict.violations if v.severity in ("error", "warning")]
-               if case.expect is not None and verdict.verdict != case.expect else [])))
-        for rule in involved:
-            trace.extend(explain_rule(policy, rule, message, case.context, now))
-    return ExampleResult(case, verdict.verdict, fired, tuple(problems), verdict.violations, tuple(trace))

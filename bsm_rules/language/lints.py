@@ -279,7 +279,8 @@ def lint(checked: CheckedPolicy) -> list[Diagnostic]:
     found = (_unused(checked) + _empty_matching(checked) + _impossible_guards(checked)
              + _duplicated_rules(checked) + _bundled_rules_documented(checked) + _hidden_names(checked)
              + _source_hazards(checked.units) + _confusable_definitions(checked))
-    return in_source_order(found, checked.units)
+    broken = {unit.path for unit in checked.units if unit.syntax_errors}
+    return in_source_order([d for d in found if d.span.source.name not in broken], checked.units)
 
 
 def suppress(diagnostics: list[Diagnostic], units) -> list[Diagnostic]:

@@ -102,7 +102,7 @@ def load_units(source: SourceFile, overlay: dict[str, str] | None = None,
                 continue
             loaded.add(key)
             visit(included_source, stack + [(key, statement)], True)
-        units.append(PolicyUnit(policy, current.name, included))
+        units.append(PolicyUnit(policy, current.name, included, syntax_errors=bool(syntax)))
 
     visit(source, [(_key(source.name), None)], False)
     return units, diagnostics

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..core.errors import MessageError
-from .inputs import InputItem
+from .items import InputItem
 from .model import Attachment, Message, parse_timestamp
 
 __all__ = ["read_email_file", "parse_email", "is_marketplace_address"]

@@ -12,7 +12,9 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
+
+from .items import InputItem, decode_line, json_error, line_text
 
 __all__ = ["InputItem", "read_inputs", "InputError", "line_text", "utf8_bytes"]
 
@@ -22,51 +24,6 @@ _BOM = codecs.BOM_UTF8
 
 class InputError(Exception):
     """An input file cannot be opened at all (a usage error, not an invalid message)."""
-
-
-class InputItem(NamedTuple):
-    """One message's worth of input: `value` (decoded JSON), `message` (an email already read as
-    a message) or `error`, plus where it came from. `raw` is a JSON Lines line not decoded yet
-    (`read_inputs(decode=False)`): bytes with its line end as in the file, or text."""
-
-    default_id: str
-    where: str
-    value: Any = None
-    error: str | None = None
-    message: Any = None
-    raw: bytes | str | None = None
-
-    def decoded(self) -> InputItem:
-        """This item with its `raw` line decoded into `value`, or into an `error`."""
-        if self.raw is None:
-            return self
-        return _decode_line(line_text(self.raw), self.default_id, self.where)
-
-
-def line_text(line: bytes | str) -> str:
-    """A JSON Lines line as text, as a text-mode reader gives it: UTF-8 with undecodable bytes
-    replaced, and the line end (`\\n`, `\\r\\n` or `\\r`) read as `\\n`."""
-    if type(line) is str:
-        return line
-    text = line.decode("utf-8", "replace")
-    if text.endswith("\r"):
-        return text[:-1] + "\n"
-    if text.endswith("\r\n"):
-        return text[:-2] + "\n"
-    return text
-
-
-def _json_error(error: json.JSONDecodeError) -> str:
-    return f"not valid JSON: {error.msg} at column {error.colno}"
-
-
-def _decode_line(line: str, default_id: str, where: str) -> InputItem:
-    try:
-        return InputItem(default_id, where, json.loads(line))
-    except json.JSONDecodeError as error:
-        return InputItem(default_id, where, error=f"{where}: {_json_error(error)}")
-    except (ValueError, RecursionError) as error:  # an integer of thousands of digits, deep nesting
-        return InputItem(default_id, where, error=f"{where}: not readable as JSON: {error}")
 
 
 def _is_blank(line: bytes | str) -> bool:
@@ -141,7 +98,7 @@ def _read_json_document(text: str, name: str) -> Iterator[InputItem]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        yield InputItem("#1", f"{name}:{error.lineno}", error=f"{name}:{error.lineno}: {_json_error(error)}")
+        yield InputItem("#1", f"{name}:{error.lineno}", error=f"{name}:{error.lineno}: {json_error(error)}")
         return
     except (ValueError, RecursionError) as error:
         yield InputItem("#1", name, error=f"{name}: not readable as JSON: {error}")
@@ -165,7 +122,7 @@ def _read_unknown(lines: Iterator[bytes] | Iterator[str], name: str, decode: boo
             non_blank.append(line)
             if len(non_blank) == 2:
                 break
-    if len(non_blank) == 2 and _decode_line(line_text(non_blank[0]), "", "").error is None:
+    if len(non_blank) == 2 and decode_line(line_text(non_blank[0]), "", "").error is None:
         yield from _read_jsonl(itertools.chain(head, lines), name, decode)
     else:
         yield from _read_json_document("".join(line_text(line) for line in head) + rest(), name)

@@ -18,7 +18,8 @@ from typing import Any, Callable
 import attrs
 
 from ..language import ast
-from ..engine.compiler import ExpressionCompiler, truth
+from ..engine.compiler import ExpressionCompiler
+from ..engine.operations import truth
 from ..core.errors import MessageError
 from ..messages.model import parse_message
 

@@ -14,7 +14,7 @@ from bsm_rules.language import ast
 from bsm_rules.language.checker import CheckedPolicy, PolicyUnit
 from bsm_rules.core.diagnostics import Diagnostic, Severity
 from bsm_rules.language.examples import ExampleCase
-from bsm_rules.engine.policy import check_source
+from bsm_rules.language.pipeline import check_source
 from bsm_rules.core.source import SourceFile
 
 from .evaluation import SampleRun
