@@ -12,6 +12,7 @@ from ..core.codes import CODES, docs_url
 from ..core.diagnostics import Diagnostic, render
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from ..language.loader import describe_read_error, policy_files, unreadable_diagnostic
+from .common import use_color
 
 __all__ = ["LintRun", "lint_paths", "run_lint", "to_sarif"]
 
@@ -120,6 +121,21 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict:
             "results": [_sarif_result(d, rule_index) for d in diagnostics],
         }],
     }
+
+
+def add_parser(commands) -> None:
+    """Adds `bsm lint` and its options to the command parser."""
+    lint = commands.add_parser("lint", help="report problems in policy files")
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="policy files, or directories to search for *.bsm files")
+    lint.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                      help="sarif: a SARIF 2.1.0 log for code scanning")
+    lint.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                      help="exit 1 on errors (default), or on warnings too")
+    lint.set_defaults(handler=run)
+
+
+def run(args, out: TextIO, err: TextIO) -> int:
+    return run_lint(args, out, err, args.format == "text" and use_color(out))
 
 
 def run_lint(args, out: TextIO, err: TextIO, color: bool) -> int:

@@ -14,6 +14,7 @@ from ..core.diagnostics import render
 from ..language.examples import collect_cases
 from ..testing.examples import ExampleResult, run_case
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
+from .common import UsageError, parse_now, use_color
 
 __all__ = ["run_test_command", "RuleCoverage", "coverage_of"]
 
@@ -58,6 +59,34 @@ def coverage_of(entries) -> list[RuleCoverage]:
             for result in results:
                 (coverage.fired_by if rule.id in result.fired else coverage.silent_in).append(result.case.name)
     return list(table.values())
+
+
+def add_parser(commands) -> None:
+    """Adds `bsm test` and its options to the command parser."""
+    test = commands.add_parser("test", help="run the examples (and derived properties) of policy files")
+    test.add_argument("paths", nargs="+", metavar="PATH", help="policy files, or directories to search for *.bsm")
+    test.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    test.add_argument("--properties", action="store_true",
+                      help="also run the properties derived from every rule (generated messages)")
+    test.add_argument("--seed", type=int, default=0, help="random seed of the derived properties (default 0)")
+    test.add_argument("--max-examples", dest="max_examples", type=int, default=50, metavar="N",
+                      help="generated messages per property (default 50)")
+    test.add_argument("--database", default=".bsm-test-db", metavar="DIR",
+                      help="where failing generated messages are kept and replayed first (default .bsm-test-db)")
+    test.add_argument("--coverage", action="store_true", help="report which rules the examples make fire and not fire")
+    test.add_argument("--min-coverage", dest="min_coverage", type=float, metavar="PERCENT",
+                      help="fail when the rule coverage is below PERCENT")
+    test.add_argument("--now", metavar="TIMESTAMP", help="evaluate as if at this RFC 3339 time")
+    test.set_defaults(handler=run)
+
+
+def run(args, out: TextIO, err: TextIO) -> int:
+    args.now_value = parse_now(args.now)
+    if args.min_coverage is not None and not 0 <= args.min_coverage <= 100:
+        raise UsageError("--min-coverage must be between 0 and 100")
+    if args.max_examples < 1:
+        raise UsageError("--max-examples must be at least 1")
+    return run_test_command(args, out, err, args.format == "text" and use_color(out))
 
 
 def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:

@@ -5,15 +5,13 @@ rules change."""
 from __future__ import annotations
 
 import json
-from typing import Callable, TextIO
 
 import attrs
 
 from ..core.errors import MessageError
-from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from ..messages.model import parse_message
 
-__all__ = ["Change", "CorpusMessage", "boundary_corpus", "diff_policies", "run_diff_command"]
+__all__ = ["Change", "CorpusMessage", "boundary_corpus", "diff_policies"]
 
 
 @attrs.frozen
@@ -90,51 +88,3 @@ def diff_policies(old, new, corpus: list[CorpusMessage]) -> list[Change]:
         if (old_verdict, old_fired) != (new_verdict, new_fired):
             changes.append(Change(item.origin, item.message, old_verdict, new_verdict, old_fired, new_fired))
     return changes
-
-
-def _given_corpus(paths: list[str]) -> tuple[list[CorpusMessage], list[str]]:
-    from ..language.examples import message_to_json
-    from ..messages.inputs import read_inputs
-
-    corpus, problems = [], []
-    for item in read_inputs(paths):
-        if item.error is not None:
-            problems.append(item.error)
-        elif item.message is not None:
-            corpus.append(CorpusMessage(item.where, message_to_json(item.message)))
-        elif isinstance(item.value, dict):
-            corpus.append(CorpusMessage(item.where, item.value))
-        else:
-            problems.append(f"{item.where}: a message is a JSON object")
-    return corpus, problems
-
-
-def run_diff_command(args, out: TextIO, err: TextIO, load: Callable) -> int:
-    from ..messages.inputs import InputError
-
-    old, new = load(args.old), load(args.new)
-    if old is None or new is None:
-        return EXIT_INVALID
-    try:
-        corpus, problems = _given_corpus(args.inputs)
-    except InputError as error:
-        print(f"bsm diff: {error}", file=err)
-        return EXIT_INVALID
-    for problem in problems:
-        print(f"bsm diff: skipped {problem}", file=err)
-    if args.generated:
-        corpus += boundary_corpus(old, "OLD") + boundary_corpus(new, "NEW")
-    changes = diff_policies(old, new, corpus)
-    if args.format == "json":
-        out.write(json.dumps({"messages": len(corpus), "changes": [c.to_json() for c in changes]},
-                             ensure_ascii=False, indent=2) + "\n")
-    else:
-        for change in changes:
-            print(change.origin, file=out)
-            print(f"  old: {change.old_verdict} {', '.join(change.old_fired) or '(no rule fired)'}", file=out)
-            print(f"  new: {change.new_verdict} {', '.join(change.new_fired) or '(no rule fired)'}", file=out)
-            print("  message: " + json.dumps(change.message, ensure_ascii=False), file=out)
-        print(f"{len(changes)} of {len(corpus)} message(s) judged differently", file=out)
-    if problems and not changes:
-        return EXIT_INVALID
-    return EXIT_BLOCKED if changes else EXIT_OK
