@@ -18,7 +18,7 @@ from bsm_rules.language.pipeline import check_source
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "diagnostics"
-SOURCES = [*(ROOT / "bsm_rules").glob("*.py"), *(ROOT / "lsp" / "bsm_lsp").glob("*.py")]
+SOURCES = [*(ROOT / "bsm_rules").rglob("*.py"), *(ROOT / "lsp" / "bsm_lsp").glob("*.py")]
 EXAMPLE = re.compile(r"^## (Wrong|Right)\n\n```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 

@@ -77,7 +77,7 @@ def test_allow_comment_alone_on_a_line_silences_the_next_line():
 
 
 def test_allow_silences_only_the_named_code():
-    text = 'policy "x"\n\n@allow("BSM504")\npattern unused = /x/\n'
+    text = 'policy "x"\n\n@allow("BSM504")\npattern unused = /x/\n\nrule r warning {\n  forbid body contains "r"\n}\n'
     assert codes(text) == ["BSM501"]
 
 

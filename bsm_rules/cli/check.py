@@ -11,7 +11,7 @@ from typing import TextIO
 from ..core.errors import MessageError
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from ..messages.model import parse_context
-from .common import UsageError, load_or_report, parse_now, use_color
+from .common import UsageError, add_include_path, load_or_report, parse_now, use_color
 
 __all__ = ["add_parser", "run"]
 
@@ -23,7 +23,8 @@ def add_parser(commands) -> None:
     check = commands.add_parser("check", help="check messages against a policy")
     check.add_argument("inputs", nargs="*", metavar="INPUT",
                        help="message files (.json, .jsonl, .eml, .mbox) or - for standard input (default)")
-    check.add_argument("--policy", help="policy file (default: the bundled Amazon policy)")
+    check.add_argument("--policy", help="policy file, bundled:NAME or policy text (default: the bundled Amazon policy)")
+    add_include_path(check)
     check.add_argument("--context", metavar="FILE", help="JSON object with avg_daily_orders and sent_today")
     check.add_argument("--avg-daily-orders", dest="avg_daily_orders", type=float, metavar="N")
     check.add_argument("--sent-today", dest="sent_today", type=int, metavar="N")
@@ -75,7 +76,7 @@ def run(args, out: TextIO, err: TextIO) -> int:
     now = parse_now(args.now)
     if not 0 <= args.jobs <= MAX_JOBS:
         raise UsageError(f"--jobs must be from 0 to {MAX_JOBS} (0 = one process per core)")
-    policy = load_or_report(args.policy, err)
+    policy = load_or_report(args.policy, err, args.include_paths)
     if policy is None:
         return EXIT_INVALID
     options = BatchOptions(args.policy, context, now, args.format, args.format == "text" and use_color(out))

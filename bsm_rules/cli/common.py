@@ -12,7 +12,7 @@ from ..core.diagnostics import render
 from ..core.errors import MessageError, PolicyError
 from ..messages.model import parse_timestamp
 
-__all__ = ["ArgumentParser", "UsageError", "load_or_report", "parse_now", "use_color"]
+__all__ = ["ArgumentParser", "UsageError", "add_include_path", "load_or_report", "parse_now", "use_color"]
 
 
 class UsageError(Exception):
@@ -38,12 +38,19 @@ def parse_now(value: str | None, flag: str = "--now") -> datetime.datetime | Non
         raise UsageError(str(error)) from None
 
 
-def load_or_report(policy_arg: str | None, err: TextIO):
+def add_include_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--include-path", dest="include_paths", action="append", default=[], metavar="DIR",
+                        help="a folder policies may include files from, besides their own (repeatable)")
+
+
+def load_or_report(policy_arg: str | None, err: TextIO, include_paths=(), option: str = "--policy"):
     """The policy `policy_arg` names (None: the bundled one), or None after printing its errors."""
     from ..engine.policy import load_policy
 
+    if policy_arg is not None and not policy_arg.strip():
+        raise UsageError(f"{option} is empty: name a policy file, bundled:NAME, or give policy text")
     try:
-        policy = load_policy(policy_arg)
+        policy = load_policy(policy_arg, include_paths)
     except PolicyError as error:
         color = use_color(err)
         for diagnostic in error.diagnostics:

@@ -8,7 +8,7 @@ from typing import TextIO
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from ..messages.inputs import InputError
 from ..testing.policy_diff import CorpusMessage, boundary_corpus, diff_policies
-from .common import load_or_report
+from .common import add_include_path, load_or_report
 
 __all__ = ["add_parser", "run"]
 
@@ -22,6 +22,7 @@ def add_parser(commands) -> None:
     diff.add_argument("--no-generated", dest="generated", action="store_false",
                       help="compare only the given messages, not the generated boundary messages")
     diff.add_argument("--format", choices=("text", "json"), default="text")
+    add_include_path(diff)
     diff.set_defaults(handler=run)
 
 
@@ -43,7 +44,8 @@ def _given_corpus(paths: list[str]) -> tuple[list[CorpusMessage], list[str]]:
 
 
 def run(args, out: TextIO, err: TextIO) -> int:
-    old, new = load_or_report(args.old, err), load_or_report(args.new, err)
+    old = load_or_report(args.old, err, args.include_paths, "OLD")
+    new = load_or_report(args.new, err, args.include_paths, "NEW")
     if old is None or new is None:
         return EXIT_INVALID
     try:

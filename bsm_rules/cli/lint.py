@@ -12,7 +12,7 @@ from ..core.codes import CODES, docs_url
 from ..core.diagnostics import Diagnostic, render
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from ..language.loader import describe_read_error, policy_files, unreadable_diagnostic
-from .common import use_color
+from .common import add_include_path, use_color
 
 __all__ = ["LintRun", "lint_paths", "run_lint", "to_sarif"]
 
@@ -25,7 +25,7 @@ class LintRun:
         self.unreadable = unreadable
 
 
-def lint_paths(paths: list[str]) -> LintRun:
+def lint_paths(paths: list[str], include_paths=()) -> LintRun:
     """Check and lint every policy file under `paths`; one bad file never stops the others."""
     from ..language.loader import read_source
     from ..language.pipeline import check_source
@@ -39,7 +39,7 @@ def lint_paths(paths: list[str]) -> LintRun:
             diagnostics.append(unreadable_diagnostic(path, describe_read_error(error)))
             unreadable.append(path)
             continue
-        diagnostics.extend(check_source(source).diagnostics)
+        diagnostics.extend(check_source(source, include_paths=include_paths).diagnostics)
     unique: dict[tuple, Diagnostic] = {}
     for diagnostic in diagnostics:  # a file included by several linted files is reported once
         key = (diagnostic.code, _resolved(diagnostic.span.source.name), diagnostic.span.start, diagnostic.message)
@@ -131,6 +131,7 @@ def add_parser(commands) -> None:
                       help="sarif: a SARIF 2.1.0 log for code scanning")
     lint.add_argument("--fail-on", choices=("error", "warning"), default="error",
                       help="exit 1 on errors (default), or on warnings too")
+    add_include_path(lint)
     lint.set_defaults(handler=run)
 
 
@@ -140,7 +141,7 @@ def run(args, out: TextIO, err: TextIO) -> int:
 
 def run_lint(args, out: TextIO, err: TextIO, color: bool) -> int:
 
-    run = lint_paths(args.paths)
+    run = lint_paths(args.paths, args.include_paths)
     diagnostics = run.diagnostics
     if args.format == "json":
         out.write(json.dumps([d.to_json() for d in diagnostics], indent=2, ensure_ascii=False) + "\n")

@@ -14,7 +14,7 @@ from ..core.diagnostics import render
 from ..language.examples import collect_cases
 from ..testing.examples import ExampleResult, run_case
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
-from .common import UsageError, parse_now, use_color
+from .common import UsageError, add_include_path, parse_now, use_color
 
 __all__ = ["run_test_command", "RuleCoverage", "coverage_of"]
 
@@ -77,6 +77,7 @@ def add_parser(commands) -> None:
     test.add_argument("--min-coverage", dest="min_coverage", type=float, metavar="PERCENT",
                       help="fail when the rule coverage is below PERCENT")
     test.add_argument("--now", metavar="TIMESTAMP", help="evaluate as if at this RFC 3339 time")
+    add_include_path(test)
     test.set_defaults(handler=run)
 
 
@@ -89,12 +90,27 @@ def run(args, out: TextIO, err: TextIO) -> int:
     return run_test_command(args, out, err, args.format == "text" and use_color(out))
 
 
+def _with_test_files(files: list[str]) -> list[str]:
+    """The files to test: those given, each policy followed by its `NAME.test.bsm` when that lies
+    beside it (where the editor's code lenses find its examples too)."""
+    found: list[str] = []
+    for path in files:
+        found.append(path)
+        policy = Path(path)
+        if not policy.name.endswith(".test.bsm"):
+            companion = policy.with_name(policy.name.removesuffix(".bsm") + ".test.bsm")
+            if companion.is_file():
+                found.append(str(companion))
+    return list(dict.fromkeys(found))
+
+
 def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
     from ..core.errors import PolicyError
     from ..language.loader import policy_files
     from ..engine.policy import Policy, check_policy
 
     files, missing = policy_files(args.paths)
+    files = _with_test_files(files)
     status = EXIT_OK
     for diagnostic in missing:
         print(f"bsm test: {diagnostic.message}", file=err)
@@ -107,7 +123,7 @@ def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
         report = _FileReport(path)
         reports.append(report)
         try:
-            checked = check_policy(Path(path))
+            checked = check_policy(Path(path), args.include_paths)
         except PolicyError as error:
             report.diagnostics = error.diagnostics
             report.error = "cannot read the policy"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..language.checker import CheckedPolicy
 from .compiler import CompiledPolicy, compile_policy
-from ..core.diagnostics import Diagnostic
+from ..core.diagnostics import Diagnostic, Severity
 from ..core.errors import PolicyError
 from ..messages.model import Message, parse_context, parse_message
 from ..core.resources import bundled_policy_path
@@ -52,14 +53,29 @@ class Policy:
 
 
 def _policy_file(policy: str | os.PathLike) -> str | os.PathLike | None:
-    """The file a policy argument names (a path, or `bundled:NAME`), or None when it is policy text."""
+    """The file a policy argument names (a path, or `bundled:NAME`), or None when it is policy
+    text. One line that does not start with a statement keyword names a file, existing or not
+    (`policies`, `shop.bsm`), so that a mistyped path reads as "no such file", not as a syntax
+    error."""
     if isinstance(policy, os.PathLike):
-        return policy
-    if "\n" not in policy and "{" not in policy and (policy.endswith(".bsm") or Path(policy).is_file()):
         return policy
     if policy.startswith("bundled:"):
         return bundled_policy_path(policy.removeprefix("bundled:"))
-    return None
+    if "\n" in policy or "{" in policy:
+        return None
+    if policy.endswith(".bsm") or os.path.lexists(policy):
+        return policy
+    from ..language.parser import STATEMENT_KEYWORDS
+
+    first_word = policy.strip().split(" ", 1)[0].lstrip("@")
+    return None if first_word in STATEMENT_KEYWORDS or first_word.startswith("#") else policy
+
+
+def _is_file(path: str | os.PathLike) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name too long, a NUL: reading it reports why
+        return False
 
 
 def _source_of(policy: str | os.PathLike) -> SourceFile:
@@ -69,8 +85,9 @@ def _source_of(policy: str | os.PathLike) -> SourceFile:
     return SourceFile("<text>", policy) if path is None else read_source(path)
 
 
-def check_policy(policy: str | os.PathLike) -> CheckedPolicy:
-    """Check a policy given as a path or as text. File errors raise `PolicyError`."""
+def check_policy(policy: str | os.PathLike, include_paths: Sequence[str | os.PathLike] = ()) -> CheckedPolicy:
+    """Check a policy given as a path or as text; `include_paths` are folders besides the policy's
+    own that its includes may read from. File errors raise `PolicyError`."""
     try:
         source = _source_of(policy)
     except (OSError, UnicodeDecodeError) as error:
@@ -79,29 +96,40 @@ def check_policy(policy: str | os.PathLike) -> CheckedPolicy:
         raise PolicyError([unreadable_diagnostic(str(policy), describe_read_error(error))]) from None
     from ..language.pipeline import check_source  # the parser (lark) is loaded only when a policy is parsed
 
-    return check_source(source)
+    return check_source(source, include_paths=include_paths)
 
 
-def _check_with_cache(policy: str | os.PathLike) -> CheckedPolicy:
+def _check_with_cache(policy: str | os.PathLike, include_paths: Sequence[str | os.PathLike]) -> CheckedPolicy:
     """`check_policy`, reusing the checked form of an unchanged policy file from an earlier run."""
     from ..language import policy_cache
 
     path = _policy_file(policy)
-    if path is None or not Path(path).is_file():
-        return check_policy(policy)
-    checked = policy_cache.load_cached(Path(path))
+    if path is None or not _is_file(path):
+        return check_policy(policy, include_paths)
+    checked = policy_cache.load_cached(Path(path), include_paths)
     if checked is None:
-        checked = check_policy(policy)
+        checked = check_policy(policy, include_paths)
         if checked.ok:
-            policy_cache.store(Path(path), checked)
+            policy_cache.store(Path(path), checked, include_paths)
     return checked
 
 
-def load_policy(policy: str | os.PathLike | None = None) -> Policy:
-    """Load a policy from a path, from policy text, or (None) the bundled Amazon policy.
-    Raises `PolicyError` carrying every diagnostic when the policy has errors."""
-    checked = _check_with_cache(policy if policy is not None else bundled_policy_path("amazon"))
+def load_policy(policy: str | os.PathLike | None = None, include_paths: Sequence[str | os.PathLike] = ()) -> Policy:
+    """Load a policy from a path, from policy text, or (None) the bundled Amazon policy;
+    `include_paths` are folders besides the policy's own that its includes may read from.
+    Raises `PolicyError` carrying every diagnostic when the policy has errors, or when it has no
+    rule to check messages with."""
+    if policy is not None and not isinstance(policy, os.PathLike) and not policy.strip():
+        raise PolicyError([_no_rules(SourceFile("<text>", policy), "the policy text is empty")])
+    checked = _check_with_cache(policy if policy is not None else bundled_policy_path("amazon"), include_paths)
     if not checked.ok:
         raise PolicyError([d for d in checked.diagnostics if d.is_error] + [d for d in checked.diagnostics if not d.is_error])
+    if not any(not rule.disabled for rule in checked.rules):
+        main = checked.units[-1].ast.span.source
+        raise PolicyError([_no_rules(main, "it defines no rule" if not checked.rules else "every rule is disabled")])
     return Policy(checked)
 
+
+def _no_rules(source: SourceFile, why: str) -> Diagnostic:
+    return Diagnostic("BSM213", Severity.ERROR, f"the policy has no rules to check messages with: {why}",
+                      source.span(0, 0), notes=("help: write a `rule`, or `include \"bundled:amazon\"`",))

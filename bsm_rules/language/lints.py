@@ -274,9 +274,19 @@ def _confusable_definitions(checked: CheckedPolicy) -> list[Diagnostic]:
     return found
 
 
+def _without_rules(checked: CheckedPolicy) -> list[Diagnostic]:
+    # A policy that does not check cleanly may have lost its rules with a broken include.
+    if checked.rules or not checked.units or not checked.ok:
+        return []
+    main = checked.units[-1].ast.span.source
+    return [_warning("BSM213", "the policy has no rules: checking messages with it is an error", main.span(0, 0),
+                     notes=("help: write a `rule`, or `include \"bundled:amazon\"`",))]
+
+
 def lint(checked: CheckedPolicy) -> list[Diagnostic]:
-    """The lint findings of a policy that checked (errors or not)."""
-    found = (_unused(checked) + _empty_matching(checked) + _impossible_guards(checked)
+    """The lint findings of a policy that checked (errors or not); `checked.diagnostics` holds
+    everything found before the lints."""
+    found = (_without_rules(checked) + _unused(checked) + _empty_matching(checked) + _impossible_guards(checked)
              + _duplicated_rules(checked) + _bundled_rules_documented(checked) + _hidden_names(checked)
              + _source_hazards(checked.units) + _confusable_definitions(checked))
     broken = {unit.path for unit in checked.units if unit.syntax_errors}

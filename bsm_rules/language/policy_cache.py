@@ -5,8 +5,10 @@ validated by the text of every file it includes and by the code that checked it.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -33,8 +35,11 @@ def _text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _entry_path(policy_path: Path) -> str | None:
-    key = hashlib.sha256(str(policy_path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+def _entry_path(policy_path: Path, include_paths: Sequence[str | os.PathLike]) -> str | None:
+    # The folders includes may read from are part of the key: a policy checked with more of them
+    # may include what it may not include without them.
+    names = [str(policy_path.resolve()), *(str(Path(folder).resolve()) for folder in include_paths)]
+    key = hashlib.sha256("\0".join(names).encode("utf-8", "surrogatepass")).hexdigest()[:24]
     return cache_file(f"checked-{key}.pickle")
 
 
@@ -56,9 +61,9 @@ def _reachable(root: object) -> dict[int, object]:
     return found
 
 
-def store(policy_path: Path, checked: CheckedPolicy) -> None:
+def store(policy_path: Path, checked: CheckedPolicy, include_paths: Sequence[str | os.PathLike] = ()) -> None:
     """Keep a checked policy for the next run; a failure to write only means no cache."""
-    entry = _entry_path(policy_path)
+    entry = _entry_path(policy_path, include_paths)
     if entry is None or any(unit.path.startswith("<") for unit in checked.units):
         return
     nodes = _reachable(checked)
@@ -84,9 +89,9 @@ def _prune(directory: Path) -> None:
         pass
 
 
-def load_cached(policy_path: Path) -> CheckedPolicy | None:
+def load_cached(policy_path: Path, include_paths: Sequence[str | os.PathLike] = ()) -> CheckedPolicy | None:
     """The checked policy kept for this file, if every file it is made of is unchanged."""
-    entry = _entry_path(policy_path)
+    entry = _entry_path(policy_path, include_paths)
     if entry is None:
         return None
     try:
