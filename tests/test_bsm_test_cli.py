@@ -174,3 +174,12 @@ example "a reply an hour after the buyer wrote" {
     status, out, _ = run("--now", "2026-11-22T10:00:00Z", str(tmp_path))
     assert status == EXIT_BLOCKED and "expected late-response not to fire, it fired" in out
     assert run("--now", "yesterday", str(tmp_path))[0] == EXIT_INVALID
+
+
+def test_a_policy_is_tested_with_the_examples_of_its_test_file_beside_it():
+    status, out, _ = run("--format", "json", str(POLICIES / "amazon.bsm"))
+    report = json.loads(out)
+    files = {Path(entry["path"]).name for entry in report["files"]}
+    assert "amazon.test.bsm" in files
+    assert report["summary"]["examples"] > 80 and report["summary"]["failed"] == 0
+    assert status == EXIT_OK

@@ -123,7 +123,9 @@ def test_the_one_pass_reader_agrees_with_the_careful_reader(message, ascii_only)
 @given(messages(sprinkle=False), st.booleans())
 def test_the_one_pass_reader_reads_every_plain_message(message, ascii_only):
     """Not a path that gives up on everything: a message of plain types and well-formed RFC 3339
-    timestamps is read in one pass, to the careful reader's message."""
+    timestamps is read in one pass, to the careful reader's message. (A field the model does not
+    know is read the careful way, which notes misspelt field names.)"""
+    message.pop("unknown", None)
     for stamp_holder in (message, message.get("in_reply_to")):
         if isinstance(stamp_holder, dict):
             if stamp_holder.get("sent_at") is not None or "received_at" in stamp_holder:
@@ -132,6 +134,15 @@ def test_the_one_pass_reader_reads_every_plain_message(message, ascii_only):
     careful = _careful(json.loads(line), "#1")
     assert isinstance(careful, Message)
     assert read_plain_message(line, "#1") == careful
+
+
+@pytest.mark.parametrize("line, notices", [
+    (b'{"subjet": "Your refund", "body": "Hi"}', ("unknown field `subjet` ignored; did you mean `subject`?",)),
+    (b'{"x-trace": "abc", "body": "Hi"}', ()),
+])
+def test_an_unknown_field_is_read_the_careful_way_with_its_notice(line, notices):
+    assert read_plain_message(line, "#1") is None
+    assert parse_message(json.loads(line), "#1").notices == notices
 
 
 def test_plain_message_fields_and_defaults():

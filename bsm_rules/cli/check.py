@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import os
 from typing import TextIO
 
 from ..core.errors import MessageError
@@ -32,6 +33,9 @@ def add_parser(commands) -> None:
     check.add_argument("--contact-reason", dest="contact_reason", metavar="REASON",
                        help="contact reason of email inputs that carry no X-BSM-Contact-Reason header")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--strict", action="store_true",
+                       help="an unknown field in a message makes it invalid (by default it is ignored, with a "
+                            "note when it looks like a misspelt field)")
     check.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="worker processes (default 1; 0 = one per core); results keep the input order")
     check.add_argument("--summary", action="store_true",
@@ -68,9 +72,7 @@ def _context_from_args(args) -> dict:
 
 
 def run(args, out: TextIO, err: TextIO) -> int:
-    from ..engine.batch import (BatchOptions, Progress, ResultWriter, Summary, count_daily, evaluate_stream,
-                        render_json_result, resolve_jobs)
-    from ..messages.inputs import InputError, read_inputs
+    from ..engine.batch import BatchOptions, Progress, ResultWriter, Summary
 
     context = _context_from_args(args)
     now = parse_now(args.now)
@@ -79,10 +81,25 @@ def run(args, out: TextIO, err: TextIO) -> int:
     policy = load_or_report(args.policy, err, args.include_paths)
     if policy is None:
         return EXIT_INVALID
-    options = BatchOptions(args.policy, context, now, args.format, args.format == "text" and use_color(out))
+    options = BatchOptions(args.policy, context, now, args.format, args.format == "text" and use_color(out),
+                           strict=args.strict)
     summary = Summary()
     progress = Progress(err, enabled=err.isatty() and not out.isatty())  # results on screen show progress
     writer = ResultWriter(out)
+    try:
+        return _check(args, out, policy, options, summary, progress, writer)
+    except BrokenPipeError:
+        # The reader went away (`bsm check … | head -1`): stop, and exit with the status of the
+        # messages checked so far. Nothing more can be written, not even at exit.
+        _discard_output(out)
+        return _status(summary)
+
+
+def _check(args, out: TextIO, policy, options, summary, progress, writer) -> int:
+    from ..engine.batch import count_daily, evaluate_stream, render_json_result, resolve_jobs
+    from ..messages.inputs import InputError, read_inputs
+
+    context, now = options.context, options.now
     try:
         jobs = resolve_jobs(args.jobs)
         # JSON Lines are decoded where they are evaluated (with workers, in the workers): the main
@@ -96,8 +113,8 @@ def run(args, out: TextIO, err: TextIO) -> int:
             entries = zip(items, itertools.repeat(None))
         write, add, tick = writer.write, summary.add, progress.tick
         for outcome in evaluate_stream(policy, options, entries, jobs):
-            write(outcome.output)
             add(outcome)
+            write(outcome.output)
             tick()
     except InputError as error:
         raise UsageError(str(error)) from None
@@ -112,6 +129,23 @@ def run(args, out: TextIO, err: TextIO) -> int:
     elif args.summary:
         writer.write(render_json_result(summary.to_json()))
         writer.flush()
+    out.flush()
+    return _status(summary)
+
+
+def _status(summary) -> int:
     if summary.verdicts["invalid"]:
         return EXIT_INVALID
     return EXIT_BLOCKED if summary.verdicts["block"] else EXIT_OK
+
+
+def _discard_output(out: TextIO) -> None:
+    """Point the output's file descriptor at /dev/null, so that flushing it at exit cannot fail
+    again (the recipe of the `signal` module's documentation for SIGPIPE)."""
+    try:
+        descriptor = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)

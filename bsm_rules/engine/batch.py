@@ -37,6 +37,7 @@ class BatchOptions:
     now: datetime.datetime | None
     output_format: str = "text"
     color: bool = False
+    strict: bool = False  # unknown message fields are input errors
 
 
 class Outcome(NamedTuple):
@@ -52,7 +53,7 @@ _encode_json = msgspec.json.Encoder().encode
 _make = tuple.__new__  # builds a named tuple (an Outcome, an InputItem) from all its fields, without keywords
 
 
-def read_message(item: InputItem) -> tuple[InputItem, Message | None]:
+def read_message(item: InputItem, strict: bool = False) -> tuple[InputItem, Message | None]:
     """The message of an item, with the item decoded: `(item, None)` when the item is an input
     error. A JSON Lines line of bytes is read by the quick path when it is a plain message;
     anything else is decoded and read the careful way, with the same results and errors.
@@ -68,7 +69,7 @@ def read_message(item: InputItem) -> tuple[InputItem, Message | None]:
     item = item.decoded()
     if item.error is not None:
         return item, None
-    return item, parse_message(item.value, item.default_id)
+    return item, parse_message(item.value, item.default_id, strict)
 
 
 class _Evaluator:
@@ -82,7 +83,7 @@ class _Evaluator:
         item, sent_today = entry
         message = None
         try:
-            item, message = read_message(item)
+            item, message = read_message(item, self.options.strict)
             if message is None:
                 result = invalid_result(item.default_id, item.error)
             else:
@@ -90,9 +91,11 @@ class _Evaluator:
                 if sent_today is not None:
                     context = {**context, "sent_today": sent_today}
                 verdict = self.evaluate(message, context, self.options.now)
-                if self.render is not None and not verdict.violations:  # the common case, quickly
+                if self.render is not None and not verdict.violations and not message.notices:  # the common case
                     return _make(Outcome, ("allow", render_json_result(verdict.to_json()), ()))
                 result = verdict.to_json()
+                if message.notices:
+                    result["notices"] = list(message.notices)
         except MessageError as error:
             result = invalid_result(_message_id(item), f"{item.where}: {error}")
         except Exception as error:  # a bug must not stop the batch or lose the other results
@@ -343,6 +346,7 @@ def render_text_result(result: dict, message: Message | None, color: bool) -> st
     else:
         for violation in result["violations"]:
             _render_violation(Violation(**violation), message, lines, color)
+        lines.extend(f"  note: {notice}" for notice in result.get("notices", ()))
     return "\n".join(lines) + "\n"
 
 

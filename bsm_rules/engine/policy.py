@@ -7,6 +7,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import msgspec
+
 from ..language.checker import CheckedPolicy
 from .compiler import CompiledPolicy, compile_policy
 from ..core.diagnostics import Diagnostic, Severity
@@ -49,7 +51,8 @@ class Policy:
             message = parse_message(message, default_id)
         if now is not None and now.tzinfo is None:
             now = now.replace(tzinfo=datetime.timezone.utc)
-        return self.compiled.evaluate(message, parse_context(context, "context") if context is not None else None, now)
+        verdict = self.compiled.evaluate(message, parse_context(context, "context") if context is not None else None, now)
+        return msgspec.structs.replace(verdict, notices=message.notices) if message.notices else verdict
 
 
 def _policy_file(policy: str | os.PathLike) -> str | os.PathLike | None:

@@ -1,5 +1,5 @@
 """What evaluation returns: violations located in the message and the verdict; `to_json()` is
-the public result format of ../shared/spec/message-model.md."""
+the public result format of docs/message-model.md."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ class Verdict(msgspec.Struct, frozen=True):
 
     message_id: str | None
     violations: tuple[Violation, ...]
+    #: What reading the message noticed (a misspelt field ignored); part of the result when any.
+    notices: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -58,13 +60,16 @@ class Verdict(msgspec.Struct, frozen=True):
         return list(dict.fromkeys(v.rule for v in self.violations))
 
     def to_json(self) -> dict:
-        if not self.violations:  # most messages, quickly
+        if not self.violations and not self.notices:  # most messages, quickly
             return {"message": self.message_id, "verdict": "allow", "violations": []}
-        return {
+        result: dict = {
             "message": self.message_id,
             "verdict": self.verdict,
             "violations": [v.to_json() for v in self.violations],
         }
+        if self.notices:
+            result["notices"] = list(self.notices)
+        return result
 
 
 def invalid_result(message_id: str | None, error: str) -> dict:

@@ -1,19 +1,21 @@
-"""The message model of ../shared/spec/message-model.md: reads a message JSON object into a
+"""The message model of docs/message-model.md: reads a message JSON object into a
 validated `Message`, reporting a bad field by its JSON path (and reads the common case straight
 from JSON text, in one pass)."""
 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from typing import Any
 
 import ciso8601
 import msgspec
 
+from ..core.diagnostics import closest_name
 from ..core.errors import MessageError
 
-__all__ = ["Attachment", "Message", "parse_message", "read_plain_message", "parse_context", "parse_timestamp"]
+__all__ = ["Attachment", "MESSAGE_FIELDS", "Message", "parse_message", "read_plain_message", "parse_context", "parse_timestamp"]
 
 
 # Records of the message model are frozen msgspec structs rather than attrs classes: a batch
@@ -49,6 +51,8 @@ class Message(msgspec.Struct, frozen=True):
     in_reply_to_id: str | None = None
     in_reply_to_received_at: datetime.datetime | None = None
     context: dict = {}
+    #: What the reader noticed but did not refuse (a misspelt field name, ignored).
+    notices: tuple[str, ...] = ()
 
 
 def _type_name(value: Any) -> str:
@@ -141,7 +145,8 @@ def parse_context(obj: Any, path: str = "$.context") -> dict:
         value = obj.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not float(value).is_integer()):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                integer and isinstance(value, float) and not value.is_integer()):
             kind = "a whole number" if integer else "a number"
             raise MessageError(f"{path}.{key}", f"expected {kind} >= 0, found {_type_name(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else value}")
         if not value >= 0 or value == float("inf"):
@@ -180,7 +185,7 @@ class _ContextJson(msgspec.Struct, gc=False):
     sent_today: int | float | None = None
 
 
-class _MessageJson(msgspec.Struct, gc=False):
+class _MessageJson(msgspec.Struct, gc=False, forbid_unknown_fields=True):  # unknown fields: the careful way
     id: str | int | None = None
     sender: _SenderJson | None = None
     recipient: _RecipientJson | None = None
@@ -196,6 +201,11 @@ class _MessageJson(msgspec.Struct, gc=False):
     in_reply_to: _ReplyJson | None = None
     context: _ContextJson | None = None
 
+
+#: The top-level fields of a message JSON object.
+MESSAGE_FIELDS: tuple[str, ...] = _MessageJson.__struct_fields__
+_KNOWN_FIELDS = frozenset(MESSAGE_FIELDS)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 _decode_message_json = msgspec.json.Decoder(_MessageJson).decode
 _ROLES = ("seller", "buyer")
@@ -286,10 +296,30 @@ def _plain_timestamp(value: str | None) -> datetime.datetime | None:
         return None
 
 
-def parse_message(obj: Any, default_id: str | None = None) -> Message:
-    """Validate a decoded JSON value as a message; unknown fields are ignored."""
+def _unknown_fields(obj: dict, strict: bool) -> tuple[str, ...]:
+    """Notices for the top-level fields the model does not know that look like misspelt known
+    ones; with `strict`, any unknown field is an error."""
+    notices = []
+    for key in obj:
+        if key in _KNOWN_FIELDS:
+            continue
+        meant = closest_name(key, MESSAGE_FIELDS) if isinstance(key, str) else None
+        suggestion = f"; did you mean `{meant}`?" if meant else ""
+        if strict:
+            path = f"$.{key}" if _IDENTIFIER.fullmatch(key) else f"$[{json.dumps(key, ensure_ascii=False)}]"
+            raise MessageError(path, f"unknown field `{key}`{suggestion}")
+        if meant:
+            notices.append(f"unknown field `{key}` ignored{suggestion}")
+    return tuple(notices)
+
+
+def parse_message(obj: Any, default_id: str | None = None, strict: bool = False) -> Message:
+    """Validate a decoded JSON value as a message. Unknown fields are kept out of the message;
+    one that looks like a misspelt known field gets a notice, and with `strict` any unknown
+    field is an error."""
     if not isinstance(obj, dict):
         raise MessageError("$", f"a message is a JSON object, found {_type_name(obj)}")
+    notices = _unknown_fields(obj, strict) if not _KNOWN_FIELDS.issuperset(obj) else ()
     root = "$"
     sender = _object(obj, "sender", root)
     recipient = _object(obj, "recipient", root)
@@ -310,7 +340,8 @@ def parse_message(obj: Any, default_id: str | None = None) -> Message:
             if name is None:
                 raise MessageError(f"{path}.name", "an attachment needs a name")
             size = item.get("size")
-            if isinstance(size, bool) or not isinstance(size, (int, float)) or not float(size).is_integer() or size < 0:
+            if (isinstance(size, bool) or not isinstance(size, (int, float)) or size < 0
+                    or isinstance(size, float) and not size.is_integer()):
                 found = _type_name(size) if not isinstance(size, (int, float)) or isinstance(size, bool) else size
                 raise MessageError(f"{path}.size", f"expected a whole number of bytes >= 0, found {found}")
             attachments.append(Attachment(name, int(size), _string(item, "content_type", path)))
@@ -346,4 +377,5 @@ def parse_message(obj: Any, default_id: str | None = None) -> Message:
         in_reply_to_id=reply_id,
         in_reply_to_received_at=reply_received,
         context=parse_context(obj.get("context")),
+        notices=notices,
     )
