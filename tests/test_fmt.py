@@ -7,6 +7,8 @@ import io
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bsm_rules.cli import main
 from bsm_rules.language.formatter import format_policy, format_statements
@@ -56,6 +58,31 @@ def test_trailing_comments_stay_on_their_line():
 def test_comment_between_annotations_and_keyword_stays_there():
     text = '@doc("x")\n# why\nrule r error {\n  forbid body contains "x"\n}\n'
     assert formatted(text) == text
+
+
+def test_a_comment_after_an_annotated_keyword_formats_to_a_fixed_point():
+    once = formatted('@doc("x")\npolicy # c\n\n"P"\n')
+    assert once == '@doc("x")\n# c\npolicy "P"\n'
+    assert formatted(once) == once
+
+
+_KEYWORD_AT_LINE_START = re.compile(r"^(?:@[a-z]+\([^)\n]*\)\n)*(policy|pattern|list|domains|rule|category) ", re.MULTILINE)
+
+
+@given(st.sampled_from(sorted(bundled_policies_dir().glob("*.bsm")) + cases("fmt")), st.data())
+@settings(max_examples=40)
+def test_formatting_with_comments_anywhere_is_idempotent(path, data):
+    """Comments (with blank lines after them) put at line starts and between a statement's keyword
+    and its name: formatting once reaches the layout that formatting again keeps."""
+    text = path.read_text(encoding="utf-8")
+    places = sorted({m.end() for m in _KEYWORD_AT_LINE_START.finditer(text)} |
+                    {i + 1 for i, char in enumerate(text) if char == "\n"})
+    chosen = sorted(data.draw(st.sets(st.sampled_from(places), max_size=6)), reverse=True)
+    for index, place in enumerate(chosen):
+        text = text[:place] + f"# c{index}\n" + data.draw(st.sampled_from(["", "\n"])) + text[place:]
+    once = formatted(text)
+    assert formatted(once) == once
+    assert [c.text for c in parse(once)[0].comments] == [c.text for c in parse(text)[0].comments]
 
 
 def test_long_conditions_break_before_top_level_operators():
@@ -130,6 +157,15 @@ def test_diff_prints_a_unified_diff_and_changes_nothing(tree):
     assert "-pattern   p=/x/   # keep me\n" in out and "+pattern p = /x/  # keep me\n" in out
     assert "pretty.bsm" not in out
     assert (tree / "sub" / "ugly.bsm").read_text() == UGLY
+
+
+def test_check_and_diff_combine_into_a_patch_and_a_list(tree):
+    status, out, err = fmt("--check", "--diff", "sub/ugly.bsm", "pretty.bsm")
+    assert status == 1
+    assert out.startswith("--- a/sub/ugly.bsm\n+++ b/sub/ugly.bsm\n@@ ") and "would reformat" not in out
+    assert err.splitlines() == ["would reformat sub/ugly.bsm", "1 file(s) would be reformatted, 1 left unchanged"]
+    assert (tree / "sub" / "ugly.bsm").read_text() == UGLY
+    assert fmt("--check", "--diff", "pretty.bsm")[:2] == (0, "")
 
 
 def test_syntax_errors_leave_the_file_alone_and_exit_2(tree):

@@ -56,3 +56,12 @@ def test_installed_package_is_the_one_imported(installed, tmp_path):
     )
     for line in result.stdout.splitlines():
         assert Path(line).is_file() and Path(line).is_relative_to(installed)
+
+
+def test_property_tests_need_no_extra(installed):
+    """`bsm test --properties` and `bsm diff` run after a plain `pip install .`: hypothesis is a
+    dependency of the package itself, not of its test extra."""
+    (metadata,) = installed.glob("bsm_rules-*.dist-info/METADATA")
+    requirements = [line.removeprefix("Requires-Dist: ") for line in metadata.read_text().splitlines()
+                    if line.startswith("Requires-Dist: ")]
+    assert any(r.startswith("hypothesis") and "extra ==" not in r for r in requirements), requirements

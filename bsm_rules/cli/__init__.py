@@ -8,20 +8,28 @@ from typing import TextIO
 
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from . import check, diff, fmt, lint, lsp, test
-from .common import ArgumentParser, UsageError
+from .common import ArgumentParser, UsageError, suggest
 
 __all__ = ["main", "run", "EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID"]
 
 COMMANDS = (check, lint, fmt, lsp, test, diff)
 
 
-def _build_parser() -> ArgumentParser:
+def _build_parser() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
+    """The `bsm` parser and the parser of each command by name."""
     parser = ArgumentParser(prog="bsm", description="Check Amazon Buyer-Seller messages against bsm policies.")
     parser.add_argument("--version", action="version", version=f"bsm {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for command in COMMANDS:
         command.add_parser(commands)
-    return parser
+    return parser, dict(commands.choices)
+
+
+def _usage_error(message: str, argv: list[str], parser: ArgumentParser, commands: dict[str, ArgumentParser]) -> str:
+    """The message of a usage error, with the option or command a misspelt one was meant to be."""
+    command = next((commands[word] for word in argv if word in commands), None)
+    options = parser.option_names + (command.option_names if command is not None else [])
+    return suggest(message, options, list(commands))
 
 
 def _version() -> str:
@@ -38,9 +46,13 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         # keeps JSON output valid, instead of failing the whole run.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    parser = _build_parser()
+    parser, commands = _build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except UsageError as error:
+            raise UsageError(_usage_error(str(error), argv, parser, commands)) from None
         if not getattr(args, "handler", None):
             parser.print_help(err)
             return EXIT_INVALID

@@ -3,6 +3,7 @@ result per message, in input order."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import itertools
 import json
@@ -19,6 +20,18 @@ __all__ = ["add_parser", "run"]
 MAX_JOBS = 64  # more worker processes than this only fights over the cores
 
 
+def _figure(text: str) -> int | float:
+    """A seller figure as written: a whole number stays one (`-5` is reported as `-5`)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
+
+
 def add_parser(commands) -> None:
     """Adds `bsm check` and its options to the command parser."""
     check = commands.add_parser("check", help="check messages against a policy")
@@ -27,8 +40,8 @@ def add_parser(commands) -> None:
     check.add_argument("--policy", help="policy file, bundled:NAME or policy text (default: the bundled Amazon policy)")
     add_include_path(check)
     check.add_argument("--context", metavar="FILE", help="JSON object with avg_daily_orders and sent_today")
-    check.add_argument("--avg-daily-orders", dest="avg_daily_orders", type=float, metavar="N")
-    check.add_argument("--sent-today", dest="sent_today", type=int, metavar="N")
+    check.add_argument("--avg-daily-orders", dest="avg_daily_orders", type=_figure, metavar="N")
+    check.add_argument("--sent-today", dest="sent_today", type=_figure, metavar="N")
     check.add_argument("--now", metavar="TIMESTAMP", help="evaluate as if at this RFC 3339 time")
     check.add_argument("--contact-reason", dest="contact_reason", metavar="REASON",
                        help="contact reason of email inputs that carry no X-BSM-Contact-Reason header")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-from typing import TextIO
+import re
+from typing import NoReturn, TextIO
 
-from ..core.diagnostics import render
+from ..core.diagnostics import closest_name, render
 from ..core.errors import MessageError, PolicyError
 from ..messages.model import parse_timestamp
 
-__all__ = ["ArgumentParser", "UsageError", "add_include_path", "load_or_report", "parse_now", "use_color"]
+__all__ = ["ArgumentParser", "UsageError", "add_include_path", "load_or_report", "parse_now", "suggest", "use_color"]
 
 
 class UsageError(Exception):
@@ -20,8 +21,35 @@ class UsageError(Exception):
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]  # argparse would exit; main() returns instead
+    """An argument parser that raises `UsageError` instead of exiting, and suggests the option or
+    command a misspelt one was meant to be."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.option_names: list[str] = []  # before argparse adds --help
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *names, **kwargs):  # type: ignore[no-untyped-def]
+        self.option_names.extend(name for name in names if isinstance(name, str) and name.startswith("-"))
+        return super().add_argument(*names, **kwargs)
+
+    def error(self, message: str) -> NoReturn:  # argparse would exit; main() returns instead
         raise UsageError(f"{self.prog}: {message}")
+
+
+def suggest(message: str, options: list[str], commands: list[str]) -> str:
+    """A usage error with "did you mean" added for misspelt options and commands."""
+    hints = []
+    unrecognized = re.search(r"unrecognized arguments: (.*)$", message)
+    for word in unrecognized.group(1).split() if unrecognized else ():
+        meant = closest_name(word.split("=", 1)[0], options) if word.startswith("--") else None
+        if meant:
+            hints.append(f"`{word}`: did you mean `{meant}`?")
+    choice = re.search(r"invalid choice: '([^']*)'", message)
+    if choice:
+        meant = closest_name(choice.group(1), commands)
+        if meant:
+            hints.append(f"did you mean `{meant}`?")
+    return message + "".join(f"\n  help: {hint}" for hint in hints)
 
 
 def use_color(stream: TextIO) -> bool:

@@ -17,9 +17,9 @@ def add_parser(commands) -> None:
     """Adds `bsm fmt` and its options to the command parser."""
     fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
     fmt.add_argument("paths", nargs="+", metavar="PATH", help="policy files, or directories to search for *.bsm files")
-    mode = fmt.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="change nothing; exit 1 and list files that would change")
-    mode.add_argument("--diff", action="store_true", help="change nothing; print the changes as a unified diff")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 and list files that would change")
+    fmt.add_argument("--diff", action="store_true",
+                     help="change nothing; print the changes as a unified diff (with --check, the list goes to stderr)")
     fmt.set_defaults(handler=run)
 
 
@@ -30,6 +30,7 @@ def run(args, out: TextIO, err: TextIO) -> int:
 
     status = EXIT_OK
     changed: list[str] = []
+    report = err if args.diff else out  # with --check --diff, standard output is only the patch
     files, missing = policy_files(args.paths)
     for diagnostic in missing:
         print(f"bsm fmt: {diagnostic.message}", file=err)
@@ -56,15 +57,15 @@ def run(args, out: TextIO, err: TextIO) -> int:
         if args.diff:
             before, after = (path, path) if os.path.isabs(path) else (f"a/{path}", f"b/{path}")
             out.writelines(difflib.unified_diff(source.text.splitlines(True), formatted.splitlines(True), before, after))
-        elif args.check:
-            print(f"would reformat {path}", file=out)
-        else:
+        if args.check:
+            print(f"would reformat {path}", file=report)
+        elif not args.diff:
             with open(path, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(formatted)
             print(f"reformatted {path}", file=out)
-    if not args.diff:
+    if args.check or not args.diff:
         verb = "would be reformatted" if args.check else "reformatted"
-        print(f"{len(changed)} file(s) {verb}, {len(files) - len(changed)} left unchanged", file=out)
+        print(f"{len(changed)} file(s) {verb}, {len(files) - len(changed)} left unchanged", file=report)
     if (args.check or args.diff) and changed and status == EXIT_OK:
         return EXIT_BLOCKED
     return status

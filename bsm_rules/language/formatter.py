@@ -134,15 +134,17 @@ class _Printer:
         self.lines: list[str] = []
         self.statement_lines: list[tuple[object, int, int]] = []  # statement, first line, end line
 
-    def leading(self, before: int, indent: str) -> None:
-        """Emit comments that start before offset `before`."""
+    def leading(self, before: int, indent: str, keep_blank_lines: bool = True) -> None:
+        """Emit comments that start before offset `before`, each followed by a blank line where the
+        source has one before `before` (unless `keep_blank_lines` is false: the comments are then
+        printed before text that did not follow them in the source)."""
         while self.next_comment < len(self.comments) and self.comments[self.next_comment].span.start < before:
             comment = self.comments[self.next_comment]
             self.lines.append(indent + comment.text.rstrip())
             self.next_comment += 1
             source = comment.span.source.text
             following = source[comment.span.end:before]
-            if following.count("\n") >= 2 and not following.strip() and before <= len(source):
+            if keep_blank_lines and following.count("\n") >= 2 and not following.strip() and before <= len(source):
                 self.lines.append("")
 
     def trailing(self, span: Span) -> None:
@@ -175,7 +177,8 @@ class _Printer:
             self.emit([line], annotation.span)
         named = getattr(statement, "id", None) or getattr(statement, "name", None)
         if annotations and named is not None:
-            self.leading(named.span.start, "")  # comments between the annotations and the keyword
+            # Comments between the annotations and the name are printed before the keyword.
+            self.leading(named.span.start, "", keep_blank_lines=False)
 
     def open_block(self, line: str, after: int, span: Span, indent: str = "") -> None:
         """`line` ending in `{`, keeping a comment written after the `{` of the source."""
