@@ -17,7 +17,8 @@ import re2
 
 from bsm_rules.language import ast
 from bsm_rules.language.checker import compile_regex
-from bsm_rules.library.runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text
+from bsm_rules.library.registry import BUILTINS, readable
+from bsm_rules.library.runtime import Location, MessageView, Text
 from bsm_rules.engine.verdict import Verdict, Violation
 
 __all__ = ["reference_evaluate"]
@@ -76,7 +77,7 @@ class _Interpreter:
             if symbol == "variable":
                 return self.variables.get(node.name)
             if symbol in ("field", "context"):
-                return FIELD_GETTERS[node.name](self.view)
+                return readable(node.name).getter(self.view)
             if symbol == "pattern":
                 return compile_regex(target.regex.pattern, target.regex.flags)
             if symbol in ("list", "domains"):
@@ -94,7 +95,7 @@ class _Interpreter:
                 return [getattr(item, node.name.name, None) for item in target]
             return getattr(target, node.name.name, None)
         if isinstance(node, ast.Call):
-            return BUILTIN_FUNCTIONS[node.function.name](*[self.value(arg) for arg in node.args])
+            return BUILTINS[node.function.name].function(*[self.value(arg) for arg in node.args])
         if isinstance(node, ast.ListLit):
             return [self.value(item) for item in node.items]
         if isinstance(node, ast.Arith):
@@ -276,8 +277,8 @@ class _Interpreter:
                 out.append(place.excerpt if place is not None and place.excerpt is not None else "")
                 continue
             head, *rest = name.split(".")
-            getter = FIELD_GETTERS.get(head)
-            value = getter(self.view) if getter else None
+            field = readable(head)
+            value = field.getter(self.view) if field else None
             for part in rest:
                 value = None if value is None else getattr(value, part, None)
             out.append(_show(value))

@@ -111,7 +111,7 @@ def test_message_examples_evaluate_as_the_doc_says(policy, message, result):
     assert got == expected["violations"]
 
 
-# -- the reference tables are the schema -----------------------------------------------------------
+# -- the reference tables are the registry (tests/test_registry.py checks the built-ins) -------
 
 def table_rows(heading: str) -> list[list[str]]:
     """The rows of the first table after `heading` (cells stripped; the header row excluded)."""
@@ -127,8 +127,8 @@ def table_rows(heading: str) -> list[list[str]]:
     return rows[1:]  # rows[0] is the line under the header
 
 
-def test_field_and_context_tables_match_the_schema():
-    from bsm_rules.library.schema import CONTEXT, FIELDS
+def test_field_and_context_tables_match_the_registry():
+    from bsm_rules.library.registry import CONTEXT, FIELDS
 
     rows = table_rows("| field | type | meaning | when the message does not give it |")
     assert rows == [[f"`{f.name}`", str(f.type), f.doc, f.absent] for f in FIELDS.values()]
@@ -144,11 +144,3 @@ def test_record_table_matches_the_schema():
         for index, (name, field_type, doc) in enumerate(record.fields):
             expected.append([record.name if index == 0 else "", f"`{name}`", str(field_type), doc])
     assert table_rows("| record | field | type | meaning |") == expected
-
-
-def test_function_table_matches_the_schema():
-    from bsm_rules.library.schema import BUILTINS
-
-    rows = table_rows("| function | result | description | example |")
-    assert [(row[0].split("(")[0].strip("`"), row[2], row[3]) for row in rows] == [
-        (b.name, b.doc, f"`{b.example}`") for b in BUILTINS.values()]

@@ -10,8 +10,8 @@ from typing import Any, Callable
 
 from ..language import ast
 from ..language.checker import CheckedRule
-from ..library.finders import FINDER_TRIGGERS
-from ..library.runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, RECORD_ATTRIBUTES, SEGMENT_FINDERS, MessageView, locations_of
+from ..library.registry import BUILTINS, FIELDS, readable
+from ..library.runtime import MessageView, locations_of
 from ..library.schema import BOOL, BYTES, DURATION, NUMBER, STRING
 from .operations import WordList, arith, fold, truth
 from .verdict import Violation
@@ -20,13 +20,7 @@ __all__ = ["generate_rule_runner"]
 
 RuleRunner = Callable[[MessageView, list[Violation]], None]
 
-# Fields read on demand (normalising text, detecting the language): never computed up front.
-_LAZY_FIELDS = frozenset({"subject", "body", "html", "text", "language"})
-# Built-in functions without side effects or per-message caches, cheap enough to call inline.
-_INLINE_FUNCTIONS = frozenset({"primary", "lower", "is_amazon", "count", "sum"})
 _NUMERIC = (NUMBER, BYTES, DURATION)
-# Built-in functions that find things in the segments of a text: nothing in an absent one.
-_FINDERS = frozenset(FINDER_TRIGGERS) | {"tracking_pixels"}
 _MISSING = object()
 
 
@@ -67,7 +61,7 @@ class _Writer:
         """The local variable holding a message field's value, computed once at the top."""
         if name not in self.fields:
             self.fields[name] = f"f_{name}"
-            self.namespace[f"get_{name}"] = FIELD_GETTERS[name]
+            self.namespace[f"get_{name}"] = readable(name).getter
         return self.fields[name]
 
     def folded(self, expr) -> str | None:
@@ -87,12 +81,12 @@ class _Writer:
     def finder_items(self, expr) -> list[str] | None:
         """Lines that set `items` to what a finder finds in a text field, through the segments'
         caches as the finder's closure goes; None when `expr` is not such a call."""
-        if not (isinstance(expr, ast.Call) and expr.function.name in SEGMENT_FINDERS and len(expr.args) == 1
+        if not (isinstance(expr, ast.Call) and _finder(expr.function.name) is not None and len(expr.args) == 1
                 and self.compiler.is_text_field(expr.args[0])):
             return None
         name = expr.function.name
-        text = self.bind(FIELD_GETTERS[expr.args[0].name], "T")
-        find = self.bind(SEGMENT_FINDERS[name], "F")
+        text = self.bind(FIELDS[expr.args[0].name].getter, "T")
+        find = self.bind(_finder(name), "F")
         return ["items = []",
                 f"for segment in {text}(view).segments:",
                 f"    cached = segment.cache.get({name!r})",
@@ -118,7 +112,8 @@ class _Writer:
         kind, _ = self.compiler.checked.symbols.get(id(expr), ("unknown", None))
         if kind == "variable":
             return self.variables.get(expr.name)
-        if kind not in ("field", "context") or expr.name in _LAZY_FIELDS or expr.name not in FIELD_GETTERS:
+        field = readable(expr.name)
+        if kind not in ("field", "context") or field is None or field.lazy:
             return None
         return self.field(expr.name)
 
@@ -129,19 +124,24 @@ class _Writer:
             if items is None:
                 return None
             return self.strict([items], lambda t: f"[getattr(x, {name!r}, None) for x in {t}]")
-        if isinstance(target, ast.Name) and name in RECORD_ATTRIBUTES.get(target.name, {}) and \
+        if isinstance(target, ast.Name) and target.name in FIELDS and \
                 self.compiler.checked.symbols.get(id(target), ("unknown", None))[0] == "field":
-            return f"m.{RECORD_ATTRIBUTES[target.name][name]}"  # the record's getter reads the message
+            attribute = FIELDS[target.name].message_attribute(name)
+            if attribute is not None:
+                return f"m.{attribute}"  # the record's getter reads the message
         inner = self.value(target)
         return None if inner is None else self.strict([inner], lambda t: f"getattr({t}, {name!r}, None)")
 
     def value_Call(self, expr: ast.Call) -> str | None:
-        if expr.function.name not in _INLINE_FUNCTIONS:
+        builtin = BUILTINS.get(expr.function.name)
+        if builtin is None or not builtin.inline:
             return None
         args = [self.value(arg) for arg in expr.args]
         if any(arg is None for arg in args):
             return None
-        function = self.bind(BUILTIN_FUNCTIONS[expr.function.name], "B")
+        if builtin.inline_source is not None:
+            return self.strict(args, builtin.inline_source.format)
+        function = self.bind(builtin.function, "B")
         return f"{function}({', '.join(args)})"
 
     def value_Presence(self, expr: ast.Presence) -> str | None:
@@ -267,10 +267,16 @@ def _finder_text_field(expr) -> str | None:
     """The text field a finder call (or an "any" over one) reads, if it reads one field."""
     if isinstance(expr, ast.Quantifier):
         expr = expr.source
-    if isinstance(expr, ast.Call) and expr.function.name in _FINDERS and len(expr.args) == 1 and \
+    if isinstance(expr, ast.Call) and _finder(expr.function.name) is not None and len(expr.args) == 1 and \
             isinstance(expr.args[0], ast.Name):
         return expr.args[0].name
     return None
+
+
+def _finder(function: str):
+    """The segment finder of a built-in text finder (which finds nothing in an absent text)."""
+    builtin = BUILTINS.get(function)
+    return None if builtin is None else builtin.finder
 
 
 def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tuple[RuleRunner, str]:

@@ -23,7 +23,8 @@ from ..language.templates import template_fields
 from ..core.errors import MessageError
 from ..messages.model import Message
 from ..library.normalize import normalize, searchable
-from ..library.runtime import BUILTIN_FUNCTIONS, FIELD_GETTERS, Location, MessageView, Text, locations_of
+from ..library.registry import BUILTINS, FIELDS, readable
+from ..library.runtime import Location, MessageView, Text, locations_of
 from ..library.schema import ANY, Type
 from .operations import WordList, arith, fold, format_value, phrase_regex, truth
 from .verdict import Verdict, Violation
@@ -80,10 +81,12 @@ class _PatternSet:
         return self.indexes[pattern]
 
     def finder_trigger(self, finder: str) -> int:
-        """The place in the set of the trigger of a finder (see `finders.FINDER_TRIGGERS`). The
-        HTML body also has attribute values that its finders read: there, triggers always count."""
-        index = self.finder_triggers[finder] = self.index_pattern(finders.FINDER_TRIGGERS[finder])
-        self.html_triggers |= {index}
+        """The place in the set of the trigger of a finder (see `Builtin.trigger`). The HTML body
+        also has attribute values that some finders read: there, their triggers always count."""
+        builtin = BUILTINS[finder]
+        index = self.finder_triggers[finder] = self.index_pattern(builtin.trigger)
+        if builtin.reads_html_targets:
+            self.html_triggers |= {index}
         return index
 
     def compile(self) -> None:
@@ -102,7 +105,7 @@ class _PatternSet:
         found = view.cache.get(self)
         if found is None and self.set is not None:
             found = frozenset()
-            for segment in FIELD_GETTERS["text"](view).segments:
+            for segment in FIELDS["text"].getter(view).segments:
                 matching = self.matching(segment)
                 if matching is None:
                     return None
@@ -121,11 +124,10 @@ class _PatternSet:
                 return None
             if segment.html is not None:
                 found |= self.html_triggers
-            else:
-                # A finder whose trigger does not match finds nothing here: its results are known.
-                for finder, index in self._finders:
-                    if index not in found:
-                        cache[finder] = ()
+            # A finder whose trigger does not match finds nothing here: its results are known.
+            for finder, index in self._finders:
+                if index not in found:
+                    cache[finder] = ()
             cache[self] = found
         return found
 
@@ -155,7 +157,9 @@ def _search_text(text: Text, regex, position: str | None,
     return tuple(found)
 
 
-_TEXT_FIELDS = frozenset({"subject", "body", "html", "text"})
+def _has_trigger(function: str) -> bool:
+    builtin = BUILTINS.get(function)
+    return builtin is not None and builtin.trigger is not None
 
 
 class ExpressionCompiler:
@@ -225,7 +229,7 @@ class ExpressionCompiler:
             regex = _contains_regex(value) if known else None
         elif isinstance(expr, ast.Quantifier) and expr.kind != "all":
             return self.required_patterns(expr.source)  # "any" over no items is false
-        elif (isinstance(expr, ast.Call) and expr.function.name in finders.FINDER_TRIGGERS
+        elif (isinstance(expr, ast.Call) and _has_trigger(expr.function.name)
               and len(expr.args) == 1 and self.is_text_field(expr.args[0])):
             return frozenset((self.prefilter.finder_trigger(expr.function.name),))
         else:
@@ -236,7 +240,7 @@ class ExpressionCompiler:
         return None if index is None else frozenset((index,))
 
     def is_text_field(self, expr) -> bool:
-        return (isinstance(expr, ast.Name) and expr.name in _TEXT_FIELDS
+        return (isinstance(expr, ast.Name) and expr.name in FIELDS and FIELDS[expr.name].is_text
                 and self.checked.symbols.get(id(expr), ("unknown", None))[0] == "field")
 
     def expr(self, expr) -> Fn:
@@ -263,7 +267,7 @@ class ExpressionCompiler:
             name = expr.name
             return lambda view: view.vars.get(name)
         if kind in ("field", "context"):
-            return FIELD_GETTERS[expr.name]
+            return readable(expr.name).getter
         return lambda view: None
 
     def compile_AttributeAccess(self, expr: ast.AttributeAccess) -> Fn:
@@ -274,7 +278,7 @@ class ExpressionCompiler:
         return lambda view: None if (t := target(view)) is None else getattr(t, name, None)
 
     def compile_Call(self, expr: ast.Call) -> Fn:
-        function = BUILTIN_FUNCTIONS[expr.function.name]
+        function = BUILTINS[expr.function.name].function
         args = [self.expr(arg) for arg in expr.args]
         if len(args) == 1:
             (only,) = args
@@ -516,7 +520,8 @@ class ExpressionCompiler:
             if name == "match" or name in getters:
                 continue
             head, *rest = name.split(".")
-            getter = FIELD_GETTERS.get(head, lambda view: None)
+            field = readable(head)
+            getter = field.getter if field is not None else lambda view: None
             for part in rest:
                 getter = (lambda inner, attribute: lambda view: None if (v := inner(view)) is None
                           else getattr(v, attribute, None))(getter, part)

@@ -11,7 +11,8 @@ from .compiler import ExpressionCompiler
 from .operations import WordList, truth
 from ..language.formatter import format_expr
 from ..messages.model import Message
-from ..library.runtime import FIELD_GETTERS, Location, MessageView, Text
+from ..library.registry import readable
+from ..library.runtime import Location, MessageView, Text
 
 __all__ = ["explain_rule", "describe_value"]
 
@@ -85,7 +86,7 @@ class _Tracer:
             for name in dict.fromkeys(n.name for side in (expr.left, expr.right) if not isinstance(side, ast.Name)
                                       for n in ast.walk(side) if isinstance(n, ast.Name)
                                       and self.compiler.checked.symbols.get(id(n), ("",))[0] in ("field", "context")):
-                details.append(f"{name} = {describe_value(FIELD_GETTERS[name](self.view))}")
+                details.append(f"{name} = {describe_value(readable(name).getter(self.view))}")
         elif isinstance(expr, ast.MatchesOp):
             details.append(f"{format_expr(expr.subject)} = {describe_value(self.value(expr.subject))}")
         elif isinstance(expr, (ast.Call, ast.Presence)):

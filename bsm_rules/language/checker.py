@@ -12,9 +12,9 @@ import re2
 
 from . import ast
 from ..core.diagnostics import Diagnostic, Fix, Related, Severity, closest_name, unknown_name
+from ..library.registry import BUILTINS, CONTEXT, FIELDS
 from ..library.schema import (
-    ANY, BOOL, BUILTINS, BYTES, CONTEXT, DOMAINS, DURATION, FIELDS, NUMBER, PATTERN, STRING, TEXT,
-    TIME, WORDS, Type, list_of,
+    ANY, BOOL, BYTES, DOMAINS, DURATION, NUMBER, PATTERN, STRING, TEXT, TIME, WORDS, Type, list_of,
 )
 from ..core.source import Span
 from .templates import placeholder_span, template_fields
@@ -495,9 +495,9 @@ class _Checker:
                 self.error("BSM301", f"`{builtin.name}` expects a {' or '.join(str(a) for a in allowed)}, found a {found}",
                            arg.span, label="wrong type", notes=(f"note: {builtin.signature}",))
                 return builtin.result or ANY
-        if builtin.name == "sum":
+        if builtin.result_elements:
             element = arg_types[0].element if arg_types and arg_types[0].is_list else None
-            if element not in (NUMBER, BYTES, DURATION, None, ANY):
+            if element not in (*builtin.result_elements, None, ANY):
                 self.error("BSM301", f"`sum` adds numbers, sizes or durations, not {element}", expr.args[0].span)
                 return ANY
             return element or NUMBER

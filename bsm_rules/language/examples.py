@@ -15,6 +15,7 @@ from . import ast
 from .templates import placeholder_span
 from ..core.diagnostics import Diagnostic, Severity, unknown_name
 from ..core.errors import MessageError
+from ..library.registry import message_vocabulary
 from ..messages.model import Message, parse_context, parse_message
 from ..core.source import Span
 
@@ -27,16 +28,8 @@ VERDICT_NAMES = ("allow", "warn", "block")
 #: Row columns with a meaning of their own: they change the expectations of that row.
 ROW_KEYS = ("expect", "fires", "not_fires")
 
-# The message model's fields: None for a scalar, a dict for an object, a one-element list for a
-# list of objects.
-_MESSAGE_FIELDS: dict[str, Any] = {
-    "id": None, "sender": {"role": None, "id": None},
-    "recipient": {"role": None, "address": None, "language": None, "opted_out": None},
-    "contact_reason": None, "category": None, "subject": None, "body": None, "html": None,
-    "language": None, "order_id": None, "attachments": [{"name": None, "size": None, "content_type": None}],
-    "sent_at": None, "in_reply_to": {"id": None, "received_at": None},
-    "context": {"avg_daily_orders": None, "sent_today": None},
-}
+# What an example message may give: the message model's keys, from the registry of fields.
+_MESSAGE_FIELDS: dict[str, Any] = message_vocabulary()
 _CONTEXT_FIELDS = _MESSAGE_FIELDS["context"]
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -13,7 +13,7 @@ from .checker import CheckedPolicy, compile_regex, in_source_order
 from ..core.diagnostics import BIDI_CONTROLS, INVISIBLE_CHARACTERS, Diagnostic, Fix, Related, Severity
 from .parser import LOOK_ALIKES
 from ..core.resources import bundled_policies_dir
-from ..library.schema import CONTEXT, FIELDS
+from ..library.registry import CONTEXT, FIELDS
 from ..core.source import Span
 
 __all__ = ["lint", "suppress"]

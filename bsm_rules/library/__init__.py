@@ -1,5 +1,5 @@
-"""What policies can name and use: message fields, built-in functions, value types, the text
-finders, normalisation and the HTML reader."""
+"""What policies can name and use: the registry of message fields and built-in functions, value
+types, the text finders, normalisation and the HTML reader."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from typing import TYPE_CHECKING
 from ..core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .schema import Type, Field, Builtin, FIELDS, CONTEXT, BUILTINS, list_of
+    from .schema import Type, list_of
+    from .registry import Field, Builtin, FIELDS, CONTEXT, BUILTINS, readable, message_vocabulary
     from .normalize import NormalizedText, normalize
     from .html_reader import parse_html
 
 __all__ = [
     "BUILTINS", "Builtin", "CONTEXT", "FIELDS", "Field", "NormalizedText", "Type", "list_of",
-    "normalize", "parse_html",
+    "message_vocabulary", "normalize", "parse_html", "readable",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "schema": ("Type", "Field", "Builtin", "FIELDS", "CONTEXT", "BUILTINS", "list_of"),
+    "schema": ("Type", "list_of"),
+    "registry": ("Field", "Builtin", "FIELDS", "CONTEXT", "BUILTINS", "readable", "message_vocabulary"),
     "normalize": ("NormalizedText", "normalize"),
     "html_reader": ("parse_html",),
 })

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
 
 __all__ = [
-    "FINDER_TRIGGERS",
     "Found",
     "Link",
     "detect_language",
@@ -757,27 +756,6 @@ def find_emoji(text: str) -> list[Found]:
             continue
         found.append(Found(start, end, value))
     return found
-
-
-# --- triggers ---------------------------------------------------------------------------------
-
-# For each finder of message text, an RE2 pattern that matches the text wherever the finder can
-# find anything: the compiled policy runs a rule built on a finder only when its trigger matched
-# the message text in the one pass of its pattern set. A finder change must keep this true (a
-# property test checks it).
-FINDER_TRIGGERS: dict[str, str] = {
-    # A scheme, or a dot between two characters that can end and start a domain label.
-    "links": r"://|(?:[0-9A-Za-z]|\pL|\pM)\.(?:[0-9A-Za-z]|\pL|\pM)",
-    "emails": r"[@\x{FF20}\x{FE6B}]",
-    # An "at" (@, [at], a spaced "at"), a word and the start of a "dot": every address has them.
-    "obfuscated_emails": (r"(?i:@|[\[({<]\s*at\s*[\])}>]|\sat\s)\s*[0-9A-Za-z](?:[0-9A-Za-z_%+\-]*[0-9A-Za-z])?"
-                          r"(?:\s*[\[({<.]|\s+dot\s)"),
-    "order_ids": "[0-9]{3}-[0-9]{7}-[0-9]{7}",
-    "order_id_near_misses": "[0-9]{2,5}-[0-9]{5,9}-[0-9]{5,9}",
-    # Counting the digits a number needs would make the set's automaton much larger.
-    "phone_numbers": r"\p{Nd}",
-    "emoji": r"[^\x00-\x7f]",
-}
 
 
 # --- language ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What compiled rules run against: a lazily computed view of one message (normalised text
-segments, located findings, derived fields) and the built-in functions."""
+segments, located findings, derived fields), the getters of its fields and the implementations of
+the built-in functions (`registry` says which name each one has)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from . import finders
 from ..messages.model import Message
 from .normalize import NormalizedText, normalize
 
-__all__ = ["Location", "Segment", "Text", "MessageView", "Finding", "LinkFinding", "AttachmentValue",
-           "FIELD_GETTERS", "RECORD_ATTRIBUTES", "SEGMENT_FINDERS", "BUILTIN_FUNCTIONS", "locations_of"]
+__all__ = [
+    "Location", "Segment", "Text", "MessageView", "Finding", "LinkFinding", "AttachmentValue", "RecordValue",
+    "locations_of",
+    # the getters of message fields
+    "text_field", "subject_text", "body_text", "html_text", "all_text", "message_language", "message_category",
+    "attachment_values", "reply_record", "record_of",
+    # the implementations of built-in functions
+    "on_segments", "found_by", "links_in", "emails_in", "order_ids_in", "tracking_pixels_in", "language_of",
+    "primary_subtag", "length_of", "sum_of",
+]
 
 
 @attrs.frozen
@@ -182,7 +191,8 @@ class MessageView:
 _UNSET = object()
 
 
-def _segment_text(field: str) -> Callable[[MessageView], Text]:
+def text_field(field: str) -> Callable[[MessageView], Text]:
+    """The getter of a plain text field of the message (`subject`, `body`): one segment."""
     def text(view: MessageView) -> Text:
         value = view.cache.get(field)
         if value is None:
@@ -193,7 +203,7 @@ def _segment_text(field: str) -> Callable[[MessageView], Text]:
     return text
 
 
-def _html(view: MessageView) -> Text:
+def html_text(view: MessageView) -> Text:
     def compute(view: MessageView) -> Text:
         raw = view.message.html
         if raw is None:
@@ -205,30 +215,30 @@ def _html(view: MessageView) -> Text:
     return view.memo("html", compute)
 
 
-_subject = _segment_text("subject")
-_body = _segment_text("body")
+subject_text = text_field("subject")
+body_text = text_field("body")
 
 
-def _all_text(view: MessageView) -> Text:
+def all_text(view: MessageView) -> Text:
     value = view.cache.get("text")
     if value is None:
-        html = _html(view).segments if view.message.html is not None else ()
-        value = view.cache["text"] = Text(_subject(view).segments + _body(view).segments + html)
+        html = html_text(view).segments if view.message.html is not None else ()
+        value = view.cache["text"] = Text(subject_text(view).segments + body_text(view).segments + html)
     return value
 
 
-def _language(view: MessageView) -> str | None:
+def message_language(view: MessageView) -> str | None:
     if view.message.language:
         return view.message.language
 
     def detect(v: MessageView) -> str | None:
-        prose = "\n".join(s.text for s in (_body(v).segments + _html(v).segments + _subject(v).segments))
+        prose = "\n".join(s.text for s in (body_text(v).segments + html_text(v).segments + subject_text(v).segments))
         return finders.detect_language(prose)
 
     return view.memo("language", detect)
 
 
-def _category(view: MessageView) -> str:
+def message_category(view: MessageView) -> str:
     message = view.message
     if message.category:
         return message.category
@@ -239,7 +249,7 @@ def _category(view: MessageView) -> str:
     return "non_critical"
 
 
-def _attachments(view: MessageView) -> list[AttachmentValue]:
+def attachment_values(view: MessageView) -> list[AttachmentValue]:
     def compute(v: MessageView) -> list[AttachmentValue]:
         return [
             AttachmentValue(a.name, a.size, a.content_type, _extension(a.name),
@@ -250,46 +260,16 @@ def _attachments(view: MessageView) -> list[AttachmentValue]:
     return view.memo("attachments", compute)
 
 
-def _reply(view: MessageView) -> RecordValue | None:
+def reply_record(view: MessageView) -> RecordValue | None:
     message = view.message
     if message.in_reply_to_received_at is None and message.in_reply_to_id is None:
         return None  # an email reply (In-Reply-To) may not say when the buyer's message arrived
     return RecordValue(id=message.in_reply_to_id, received_at=message.in_reply_to_received_at)
 
 
-# The fields of the sender and recipient records, as the `Message` attributes they read.
-RECORD_ATTRIBUTES: dict[str, dict[str, str]] = {
-    "sender": {"role": "sender_role", "id": "sender_id"},
-    "recipient": {"role": "recipient_role", "address": "recipient_address", "language": "recipient_language",
-                  "opted_out": "opted_out"},
-}
-
-
-def _record(field: str) -> Callable[[MessageView], RecordValue]:
-    attributes = RECORD_ATTRIBUTES[field]
+def record_of(attributes: dict[str, str]) -> Callable[[MessageView], RecordValue]:
+    """The getter of a record whose fields are `Message` attributes (`{"role": "sender_role"}`)."""
     return lambda view: RecordValue(**{name: getattr(view.message, attribute) for name, attribute in attributes.items()})
-
-
-FIELD_GETTERS: dict[str, Callable[[MessageView], Any]] = {
-    "id": lambda v: v.message.id,
-    "sender": _record("sender"),
-    "recipient": _record("recipient"),
-    "contact_reason": lambda v: v.message.contact_reason,
-    "category": _category,
-    "declared_category": lambda v: v.message.category,
-    "subject": _subject,
-    "body": _body,
-    "html": _html,
-    "text": _all_text,
-    "language": _language,
-    "order_id": lambda v: v.message.order_id,
-    "attachments": _attachments,
-    "sent_at": lambda v: v.message.sent_at or v.now,
-    "in_reply_to": _reply,
-    "avg_daily_orders": lambda v: v.context.get("avg_daily_orders"),
-    "sent_today": lambda v: v.context.get("sent_today", 0),
-    "now": lambda v: v.now,
-}
 
 
 # -- built-in functions ----------------------------------------------------------------------
@@ -302,7 +282,9 @@ def _as_text(value: Any) -> Text | None:
     return None
 
 
-def _per_segment(name: str, find: Callable[[Segment], list]) -> Callable[[Any], list | None]:
+def on_segments(name: str, find: Callable[[Segment], list]) -> Callable[[Any], list | None]:
+    """The built-in function of a text finder: what `find` finds in each segment of a text (or a
+    string), cached in the segment under the function's `name`."""
     def run(value: Any) -> list | None:
         text = _as_text(value)
         if text is None:
@@ -318,11 +300,12 @@ def _per_segment(name: str, find: Callable[[Segment], list]) -> Callable[[Any], 
     return run
 
 
-def _found(finder: Callable[[str], list]) -> Callable[[Segment], list]:
+def found_by(finder: Callable[[str], list]) -> Callable[[Segment], list]:
+    """A segment finder of a text finder (`finders.find_emoji`), its findings located lazily."""
     return lambda segment: [Finding(f.value, None, segment, f.start, f.end) for f in finder(segment.text)]
 
 
-def _links(segment: Segment) -> list[LinkFinding]:
+def links_in(segment: Segment) -> list[LinkFinding]:
     results = [
         LinkFinding(link.url, link.scheme, link.host, link.domain, None, segment, link.start, link.end)
         for link in finders.find_links(segment.text)
@@ -337,8 +320,8 @@ def _links(segment: Segment) -> list[LinkFinding]:
     return results
 
 
-def _emails(segment: Segment) -> list[Finding]:
-    results = _found(finders.find_emails)(segment)
+def emails_in(segment: Segment) -> list[Finding]:
+    results = found_by(finders.find_emails)(segment)
     if segment.html is not None:
         for target in segment.html.link_targets:
             for found in finders.find_emails(target.value):
@@ -346,26 +329,31 @@ def _emails(segment: Segment) -> list[Finding]:
     return results
 
 
-def _tracking_pixels(segment: Segment) -> list[Finding]:
+def order_ids_in(segment: Segment) -> list[Finding]:
+    return [Finding(segment.text[start:end], None, segment, start, end)
+            for start, end in finders.order_id_spans(segment.text)]
+
+
+def tracking_pixels_in(segment: Segment) -> list[Finding]:
     if segment.html is None:
         return []
     return [Finding(p.value, segment.source_location(p.start, p.end)) for p in segment.html.tracking_pixels]
 
 
-def _detect_language(value: Any) -> str | None:
+def language_of(value: Any) -> str | None:
     text = _as_text(value)
     if text is None:
         return None
     return finders.detect_language("\n".join(s.text for s in text.segments))
 
 
-def _primary(value: Any) -> str | None:
+def primary_subtag(value: Any) -> str | None:
     if value is None:
         return None
     return str(value).replace("_", "-").split("-", 1)[0].strip().lower() or None
 
 
-def _length(value: Any) -> int | None:
+def length_of(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, Text):
@@ -373,36 +361,11 @@ def _length(value: Any) -> int | None:
     return len(str(value))
 
 
-def _sum(values: Any) -> Any:
+def sum_of(values: Any) -> Any:
     if values is None:
         return None
     present = [v for v in values if v is not None]
     return sum(present) if present else 0
-
-
-# The finders, each run on one segment; their results are cached in the segment under the name.
-SEGMENT_FINDERS: dict[str, Callable[[Segment], list]] = {
-    "links": _links,
-    "emails": _emails,
-    "obfuscated_emails": _found(finders.find_obfuscated_emails),
-    "phone_numbers": _found(finders.find_phone_numbers),
-    "order_ids": lambda segment: [Finding(segment.text[start:end], None, segment, start, end)
-                                  for start, end in finders.order_id_spans(segment.text)],
-    "order_id_near_misses": _found(finders.find_order_id_near_misses),
-    "emoji": _found(finders.find_emoji),
-    "tracking_pixels": _tracking_pixels,
-}
-
-BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    **{name: _per_segment(name, find) for name, find in SEGMENT_FINDERS.items()},
-    "detect_language": _detect_language,
-    "primary": _primary,
-    "is_amazon": lambda domain: None if domain is None else finders.is_amazon_domain(str(domain)),
-    "count": lambda values: None if values is None else len(values),
-    "sum": _sum,
-    "length": _length,
-    "lower": lambda value: None if value is None else str(value).lower(),
-}
 
 
 def locations_of(values: list) -> tuple[Location, ...]:

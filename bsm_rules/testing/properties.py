@@ -21,6 +21,7 @@ from ..language import ast
 from ..engine.compiler import ExpressionCompiler
 from ..engine.operations import truth
 from ..core.errors import MessageError
+from ..library.registry import BUILTINS, CONTEXT, FIELDS
 from ..messages.model import parse_message
 
 __all__ = ["PropertyResult", "draft_messages", "with_context", "run_properties", "rule_plans", "benign_messages", "firing_messages",
@@ -31,17 +32,9 @@ NOW = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
 NEUTRAL_WORDS = ("parcel", "jacket", "lamp", "colour", "blue", "large", "ready", "tomorrow", "morning",
                  "sofa", "wooden", "table", "warm", "scarf", "size", "arrives", "packed", "carefully")
 LANGUAGES = ("en", "de", "fr", "es", "it", "ja")
-_SAMPLE_FINDINGS = {
-    "emails": ("jane.doe@example.com", "support@shop-example.net", "j.smith@gmail.com"),
-    "obfuscated_emails": ("jane at gmail dot com", "jsmith[at]outlook[dot]com", "jane (at) yahoo (dot) com"),
-    "links": ("https://shop-example.com/setup", "www.router-help.net", "http://example.org/manual"),
-    "phone_numbers": ("+1 206-555-0100", "+44 20 7946 0958", "+49 30 901820"),
-    "emoji": ("😀", "👍", "🎉"),
-    "order_ids": ("171-2345678-9012345", "112-3456789-0123456"),
-    "order_id_near_misses": ("112-345678-0123456", "1712-345678-9012345"),
-    "tracking_pixels": ('<img src="https://www.amazon.com/p.gif" width="1" height="1">',),
-}
-_TEXT_FIELDS = ("subject", "body", "html")
+# The text fields and the context values that a generated message gives.
+_TEXT_FIELDS = tuple(field.name for field in FIELDS.values() if field.is_text and field.given)
+_CONTEXT_VALUES = tuple(value.name for value in CONTEXT.values() if value.given)
 _LIMIT = 2 ** 40
 
 
@@ -90,7 +83,7 @@ class _Draft:
         self.context = context
 
     def set(self, path: str, value: Any) -> None:
-        if path in ("avg_daily_orders", "sent_today"):
+        if path in _CONTEXT_VALUES:
             self.context[path] = value
             return
         target = self.message
@@ -100,7 +93,7 @@ class _Draft:
         target[last] = value
 
     def remove(self, path: str) -> None:
-        if path in ("avg_daily_orders", "sent_today"):
+        if path in _CONTEXT_VALUES:
             self.context.pop(path, None)
             return
         target = self.message
@@ -356,12 +349,13 @@ class _Planner:
 
     def plan_Call(self, expr: ast.Call, want: bool) -> list[list[Edit]]:
         name = expr.function.name
-        if name not in _SAMPLE_FINDINGS or not expr.args:
+        if not _has_samples(name) or not expr.args:
             raise CannotDerive(f"`{name}(…)` as a condition")
-        field = "html" if name == "tracking_pixels" else self.text_field(expr.args[0])
+        builtin = BUILTINS[name]
+        field = "html" if builtin.html_only else self.text_field(expr.args[0])
         if not want:
             return [[]]
-        samples = _SAMPLE_FINDINGS[name]
+        samples = builtin.samples
         return [[lambda draw, d: d.plant(field, draw(self.st.sampled_from(samples)))]]
 
     def plan_Quantifier(self, expr: ast.Quantifier, want: bool) -> list[list[Edit]]:
@@ -370,7 +364,7 @@ class _Planner:
         if expr.kind != "any":
             raise CannotDerive("cannot derive messages for `all(…)` conditions")
         source = expr.source
-        if isinstance(source, ast.Call) and source.function.name in _SAMPLE_FINDINGS:
+        if isinstance(source, ast.Call) and _has_samples(source.function.name):
             return self.plan_Call(source, True)
         if self.field_path(source) == "attachments":
             return [[lambda draw, d: d.set("attachments", (d.message.get("attachments") or []) + [
@@ -427,6 +421,12 @@ class _NoBoundary(Exception):
     """The comparison does not change over the knob's range."""
 
 
+def _has_samples(function: str) -> bool:
+    """Whether the built-in is a finder with samples to plant in a message."""
+    builtin = BUILTINS.get(function)
+    return builtin is not None and bool(builtin.samples)
+
+
 def _filler(length: int) -> str:
     words = " ".join(NEUTRAL_WORDS)
     text = (words + " ") * (length // (len(words) + 1) + 1)
@@ -434,7 +434,7 @@ def _filler(length: int) -> str:
 
 
 def _context_names(expr) -> list[str]:
-    return [n.name for n in ast.walk(expr) if isinstance(n, ast.Name) and n.name in ("avg_daily_orders", "sent_today")]
+    return [n.name for n in ast.walk(expr) if isinstance(n, ast.Name) and n.name in _CONTEXT_VALUES]
 
 
 def _evaluate(condition, set_knob, draft: _Draft, k: int, policy) -> bool | None:

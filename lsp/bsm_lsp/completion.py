@@ -10,7 +10,7 @@ from lsprotocol import types
 
 from bsm_rules.language.build import UNITS
 from bsm_rules.language.parser import CLAUSE_KEYWORDS, STATEMENT_KEYWORDS
-from bsm_rules.library.schema import BUILTINS, CONTEXT, FIELDS, Type, list_of
+from bsm_rules.library import BUILTINS, CONTEXT, FIELDS, Type, list_of
 
 from .analysis import Analysis
 from .hover import SEVERITY_DOCS, describe_builtin, describe_definition, describe_field

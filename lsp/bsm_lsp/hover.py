@@ -6,7 +6,7 @@ import attrs
 
 from bsm_rules.language import ast
 from bsm_rules.language.formatter import format_policy
-from bsm_rules.library.schema import BUILTINS, Field
+from bsm_rules.library import BUILTINS, Field
 
 from .analysis import Analysis
 from .index import nodes_at
