@@ -1,10 +1,7 @@
--- Neovim configuration for the bsm language server, used by tests/editor/test_neovim.py.
--- It is the README's configuration (vim.lsp.start on Neovim 0.8+, start_client on 0.7) plus a
--- function that writes the diagnostics Neovim received to a JSON file and quits.
-local server_cmd = vim.fn.json_decode(os.getenv("BSM_LSP_CMD") or '["bsm", "lsp"]')
+-- The harness of tests/editor/test_neovim.py: it runs the README's Neovim configuration (the
+-- file BSM_README_LUA, written by the test from the README) and adds a function that writes the
+-- diagnostics Neovim received to a JSON file and quits.
 local out_file = os.getenv("BSM_DIAGNOSTICS_OUT") or "diagnostics.json"
-
-vim.cmd([[autocmd BufRead,BufNewFile *.bsm setfiletype bsm]])
 
 -- Remember which documents the server published diagnostics for (an empty list counts too).
 local published = {}
@@ -14,25 +11,7 @@ vim.lsp.handlers["textDocument/publishDiagnostics"] = function(err, result, ctx,
   published[result.uri] = true
 end
 
-local config = {
-  name = "bsm",
-  cmd = server_cmd,
-  root_dir = vim.fn.getcwd(),
-  init_options = { samples = "samples/*.jsonl" },
-}
-
-local client_id = nil
-vim.api.nvim_create_autocmd("FileType", {
-  pattern = "bsm",
-  callback = function(args)
-    if vim.lsp.start then
-      vim.lsp.start(config)
-    else
-      client_id = client_id or vim.lsp.start_client(config)
-      vim.lsp.buf_attach_client(args.buf, client_id)
-    end
-  end,
-})
+dofile(os.getenv("BSM_README_LUA"))
 
 function _G.dump_diagnostics_and_quit()
   local bufnr = vim.api.nvim_get_current_buf()

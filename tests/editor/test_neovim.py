@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,10 @@ from pathlib import Path
 from editor_processes import group_alive, stop_group
 
 INIT = Path(__file__).resolve().parent / "nvim_init.lua"
+README = Path(__file__).resolve().parent.parent.parent / "README.md"
+# The README's Neovim configuration, run as it stands.
+README_LUA = re.search(r"^### Neovim\n.*?^```lua\n(.*?)^```", README.read_text(encoding="utf-8"),
+                       re.MULTILINE | re.DOTALL).group(1)
 NVIM = shutil.which("nvim")
 
 BROKEN = '''policy "shop"
@@ -41,7 +46,10 @@ def _run_neovim(tmp_path: Path, text: str) -> tuple[subprocess.Popen, dict]:
     env = dict(os.environ)
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         env[name] = str(tmp_path / "xdg" / name.lower())
-    env["BSM_LSP_CMD"] = json.dumps([sys.executable, "-m", "bsm_rules.cli", "lsp"])
+    readme_lua = tmp_path / "readme.lua"
+    readme_lua.write_text(README_LUA, encoding="utf-8")
+    env["BSM_README_LUA"] = str(readme_lua)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # the README's `bsm lsp`
     env["BSM_DIAGNOSTICS_OUT"] = str(out)
     process = subprocess.Popen(
         [_nvim(), "--headless", "-i", "NONE", "-n", "-u", str(INIT), str(policy), "+lua dump_diagnostics_and_quit()"],
