@@ -29,8 +29,9 @@ def examples(code: str) -> dict[str, tuple[str, str]]:
 
 def codes_produced(language: str, body: str, directory: Path, monkeypatch) -> set[str]:
     """The codes reported for a policy example (saved as policy.bsm, treated as a bundled policy
-    so that BSM507 can show) or for `$ bsm …` command lines run in `directory`."""
-    monkeypatch.chdir(directory)
+    so that BSM507 can show) or for `$ bsm …` command lines, run in the repository (whose test data
+    they may name)."""
+    monkeypatch.chdir(directory if language == "bsm" else ROOT)
     monkeypatch.setattr(lints, "bundled_policies_dir", lambda: directory)
     if language == "bsm":
         path = directory / "policy.bsm"

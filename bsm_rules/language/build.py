@@ -36,7 +36,7 @@ def decode_string(raw: str) -> str:
                     out.append(chr(int(raw[index + 3 : close], 16)))
                     index = close + 1
                     continue
-                except ValueError:
+                except (ValueError, OverflowError):  # not hexadecimal, or past U+10FFFF: kept as written
                     pass
             out.append(_ESCAPES.get(following, "\\" + following))
             index += 2

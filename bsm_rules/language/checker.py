@@ -24,13 +24,17 @@ __all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUn
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
+#: Bounds on a policy regex (BSM404): its capturing groups and its compiled RE2 program size.
+MAX_REGEX_GROUPS = 16
+MAX_REGEX_PROGRAM = 10_000
+
 _REGEX_FLAGS = {"i": "case-insensitive", "m": "^ and $ match at line breaks", "s": "dot matches newline"}
 
 _UNSUPPORTED_REGEX = (
     (re.compile(r"\(\?<?[=!]"), "lookaround assertions"),
     (re.compile(r"\(\?>"), "atomic groups"),
     (re.compile(r"\\[1-9]"), "backreferences"),
-    (re.compile(r"(?<!\\)[*+?}]\+"), "possessive quantifiers"),
+    (re.compile(r"(?<!\\)(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\+"), "possessive quantifiers"),
     (re.compile(r"\\[zZ](?![a-zA-Z])"), None),
 )
 
@@ -91,6 +95,9 @@ class CheckedPolicy:
 def compile_regex(pattern: str, flags: str):
     """Compile a policy regex with RE2 (linear time); raises re2.error when it is invalid."""
     prefix = "".join(f for f in sorted(set(flags)) if f in _REGEX_FLAGS)
+    surrogate = next((char for char in pattern if "\ud800" <= char <= "\udfff"), None)
+    if surrogate is not None:  # editor text may hold one; RE2 takes only UTF-8
+        raise re2.error(f"a lone surrogate U+{ord(surrogate):04X} is not text")
     return re2.compile(f"(?{prefix}){pattern}" if prefix else pattern, _RE2_OPTIONS)
 
 
@@ -170,6 +177,7 @@ class _Checker:
         self.lists: dict[str, ast.ListDef] = {}
         self.domains: dict[str, ast.DomainsDef] = {}
         self.rules: dict[str, ast.RuleDef] = {}
+        self.duplicate_rules: list[ast.RuleDef] = []
         self.definition_sites: dict[str, ast.Ident] = {}
 
     # -- reporting
@@ -227,9 +235,11 @@ class _Checker:
                     self.define(statement.name, statement, self.domains, "domain list")
                     self.check_domains(statement)
                 elif isinstance(statement, ast.RuleDef):
-                    self.define(statement.id, statement, self.rules, "rule id", code="BSM208")
+                    if not self.define(statement.id, statement, self.rules, "rule id", code="BSM208"):
+                        self.duplicate_rules.append(statement)
 
-    def define(self, ident: ast.Ident, node, table: dict, what: str, code: str = "BSM207") -> None:
+    def define(self, ident: ast.Ident, node, table: dict, what: str, code: str = "BSM207") -> bool:
+        """Enter a definition in `table`; false (and reported) when the name is defined already."""
         key = ident.name if what == "rule id" else f"name:{ident.name}"
         if key in self.definition_sites:
             first = self.definition_sites[key]
@@ -237,9 +247,10 @@ class _Checker:
                 code, f"`{ident.name}` is defined twice", ident.span, label=f"{what} defined again here",
                 related=(Related("first defined here", first.span),),
             )
-            return
+            return False
         self.definition_sites[key] = ident
         table[ident.name] = node
+        return True
 
     def check_header(self, header: ast.PolicyHeader) -> None:
         if header.effective is not None:
@@ -290,7 +301,7 @@ class _Checker:
                 )
                 return
         try:
-            compile_regex(regex.pattern, regex.flags)
+            compiled = compile_regex(regex.pattern, regex.flags)
         except re2.error as error:
             reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
             span = self.locate_regex_error(regex, reason)
@@ -299,6 +310,14 @@ class _Checker:
             else:
                 label = "here"
             self.error("BSM401", f"invalid regular expression: {reason}", span, label=label)
+            return
+        # RE2 runs in linear time, but its cost per character grows with the program and with
+        # every capturing group it tracks: bound both, so that no pattern makes a check slow.
+        if compiled.groups > MAX_REGEX_GROUPS or compiled.programsize > MAX_REGEX_PROGRAM:
+            what = (f"{compiled.groups} capturing groups (at most {MAX_REGEX_GROUPS})" if compiled.groups > MAX_REGEX_GROUPS
+                    else f"a compiled size of {compiled.programsize} (at most {MAX_REGEX_PROGRAM})")
+            self.error("BSM404", f"regular expression too complex: {what}", regex.span, label="too complex",
+                       notes=("help: use non-capturing groups `(?:…)`, or split the pattern into several",))
 
     @staticmethod
     def locate_regex_error(regex: ast.RegexLit, reason: str) -> Span:
@@ -336,6 +355,8 @@ class _Checker:
                         else:
                             entry["message"] = override.template
                             self.check_template(override.template)
+        for duplicate in self.duplicate_rules:  # not part of the policy, but its problems are reported too
+            self.check_rule(duplicate)
         checked = []
         for rule in self.rules.values():
             self.check_rule(rule)

@@ -20,12 +20,14 @@ from ..core.resources import bundled_policy_path
 from ..core.source import SourceFile
 
 __all__ = [
-    "MAX_POLICY_BYTES", "PolicyFileError", "describe_read_error", "load_units", "policy_files", "read_source",
+    "MAX_INCLUDE_DEPTH", "MAX_POLICY_BYTES", "PolicyFileError", "describe_read_error", "load_units", "policy_files", "read_source",
     "resolve_include", "unreadable_diagnostic",
 ]
 
 #: The largest policy file read (the bundled Amazon policy is about 20 KB).
 MAX_POLICY_BYTES = 4 * 1024 * 1024
+#: How long a chain of files including each other may be (BSM214).
+MAX_INCLUDE_DEPTH = 32
 _BUNDLED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -152,6 +154,11 @@ def load_units(source: SourceFile, overlay: dict[str, str] | None = None, parse=
                 ))
                 continue
             if key in loaded:
+                continue
+            if len(stack) > MAX_INCLUDE_DEPTH:
+                diagnostics.append(_include_error(
+                    "BSM214", statement, f"is more than {MAX_INCLUDE_DEPTH} includes deep", target,
+                    "help: include the deeper files from a policy higher up the chain"))
                 continue
             try:
                 if overlay and key in overlay:

@@ -10,7 +10,7 @@ import unicodedata
 
 import attrs
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
@@ -26,6 +26,9 @@ STATEMENT_KEYWORDS = ("policy", "include", "category", "pattern", "list", "domai
                       "example", "examples")
 CLAUSE_KEYWORDS = ("message", "when", "require", "forbid", "severity", "note")
 MAX_SYNTAX_ERRORS = 50
+#: How deeply a statement may nest (operators chained, `not`, brackets, calls, lists; BSM105), so
+#: that checking, compiling and formatting it stay within Python's recursion and parser limits.
+MAX_NESTING = 64
 
 _STATEMENT_START = re.compile(r"^[ \t]*(?:@|(?:%s)\b)" % "|".join(STATEMENT_KEYWORDS), re.MULTILINE)
 
@@ -145,6 +148,24 @@ def _keyword_suggestion(token: Token, expected: set[str]) -> str | None:
     return close[0] if close else None
 
 
+def _misspelt_leading_keyword(previous: Token | None, text: str) -> tuple[str, tuple[int, int]] | None:
+    """A word that starts its line and looks like a statement or clause keyword, with the keyword
+    and the word's offsets. In `forbidd links(text)` the lexer, which expects a clause keyword
+    there, reads `forbid` and then the name `d`, and the parser stumbles only on `links`."""
+    if previous is None or previous.type != "NAME" or previous.start_pos is None or previous.end_pos is None:
+        return None
+    start = previous.start_pos
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    word = text[start:previous.end_pos]
+    if len(word) < 3 or text[text.rfind("\n", 0, start) + 1 : start].strip():
+        return None
+    close = difflib.get_close_matches(word, STATEMENT_KEYWORDS + CLAUSE_KEYWORDS, n=1, cutoff=0.7)
+    if not close or close[0] == word:
+        return None
+    return close[0], (start, previous.end_pos)
+
+
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 
 
@@ -245,8 +266,12 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
     message = f"unexpected {_found(token)}{after}" + (f"; expected {expected}" if expected else "")
     fixes: tuple[Fix, ...] = ()
     suggestion = _keyword_suggestion(token, expected_names)
+    misspelt = _misspelt_leading_keyword(previous, text)
     if suggestion:
         fixes = (Fix(f"did you mean `{suggestion}`?", span, suggestion),)
+    elif misspelt is not None:
+        keyword, word_span = misspelt[0], Span(source, *misspelt[1])
+        fixes = (Fix(f"did you mean `{keyword}`?", word_span, keyword),)
     elif token.value == "=" and "COMPARE" in expected_names:
         fixes = (Fix("compare with '=='", span, "=="),)
     elif expected_names == {"LBRACE"} and (end := _end_of_last_token(error)) is not None:
@@ -370,6 +395,18 @@ def _current_statement_start(error: UnexpectedInput) -> int | None:
     return None
 
 
+def _first_too_deep(tree: Tree) -> tuple[int, int] | None:
+    """Where the first subtree nested deeper than `MAX_NESTING` below its statement starts and
+    ends; None when every statement is shallow enough. Iterative: the tree may be deep."""
+    stack = [(statement, 0) for statement in reversed(tree.children) if isinstance(statement, Tree)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING and not node.meta.empty:
+            return node.meta.start_pos, node.meta.end_pos
+        stack.extend((child, depth + 1) for child in reversed(node.children) if isinstance(child, Tree))
+    return None
+
+
 def _blank(text: str, begin: int, end: int) -> str:
     return text[:begin] + re.sub(r"[^\n]", " ", text[begin:end]) + text[end:]
 
@@ -396,6 +433,16 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
             continue
         finally:
             _comment_sink.tokens = None
+        too_deep = _first_too_deep(tree)
+        if too_deep is not None:
+            diagnostics.append(Diagnostic(
+                "BSM105", Severity.ERROR, f"nested too deeply: more than {MAX_NESTING} levels of operators, "
+                "brackets and calls", Span(source, *too_deep), label=f"level {MAX_NESTING + 1} starts here",
+                notes=("help: put alternatives in a `list` or a `pattern`, or split the condition over several rules",),
+            ))
+            begin, end = _statement_bounds(text, too_deep[0])
+            text = _blank(text, begin, end)
+            continue
         try:
             policy = build_policy(tree, source)
         except VisitError as error:  # a malformed literal the grammar let through
