@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from ..language import ast
 from ..language.checker import CheckedRule
+from ..language.symbols import ContextSymbol, FieldSymbol, VariableSymbol
 from ..library.registry import BUILTINS, FIELDS, readable
 from ..library.runtime import MessageView, locations_of
 from ..library.schema import BOOL, BYTES, DURATION, NUMBER, STRING
@@ -109,11 +110,11 @@ class _Writer:
         return None if method is None else method(expr)
 
     def value_Name(self, expr: ast.Name) -> str | None:
-        kind, _ = self.compiler.checked.symbols.get(id(expr), ("unknown", None))
-        if kind == "variable":
+        symbol = self.compiler.checked.symbol_of(expr)
+        if isinstance(symbol, VariableSymbol):
             return self.variables.get(expr.name)
         field = readable(expr.name)
-        if kind not in ("field", "context") or field is None or field.lazy:
+        if not isinstance(symbol, (FieldSymbol, ContextSymbol)) or field is None or field.lazy:
             return None
         return self.field(expr.name)
 
@@ -125,7 +126,7 @@ class _Writer:
                 return None
             return self.strict([items], lambda t: f"[getattr(x, {name!r}, None) for x in {t}]")
         if isinstance(target, ast.Name) and target.name in FIELDS and \
-                self.compiler.checked.symbols.get(id(target), ("unknown", None))[0] == "field":
+                isinstance(self.compiler.checked.symbol_of(target), FieldSymbol):
             attribute = FIELDS[target.name].message_attribute(name)
             if attribute is not None:
                 return f"m.{attribute}"  # the record's getter reads the message

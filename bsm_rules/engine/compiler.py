@@ -19,13 +19,16 @@ import re2
 from ..language import ast
 from ..library import finders
 from ..language.checker import CheckedPolicy, CheckedRule, compile_regex
+from ..language.symbols import (
+    CategorySymbol, ContextSymbol, DomainsSymbol, FieldSymbol, ListSymbol, PatternSymbol, ReasonSymbol, VariableSymbol,
+)
 from ..language.templates import template_fields
 from ..core.errors import MessageError
 from ..messages.model import Message
 from ..library.normalize import normalize, searchable
 from ..library.registry import BUILTINS, FIELDS, readable
 from ..library.runtime import Location, MessageView, Text, locations_of
-from ..library.schema import ANY, Type
+from ..library.schema import Type
 from .operations import WordList, arith, fold, format_value, phrase_regex, truth
 from .verdict import Verdict, Violation
 
@@ -173,7 +176,7 @@ class ExpressionCompiler:
         self.prefilter = _PatternSet()
 
     def type_of(self, expr) -> Type:
-        return self.checked.types.get(id(expr), ANY)
+        return self.checked.type_of(expr)
 
     def pattern(self, definition: ast.PatternDef):
         name = definition.name.name
@@ -195,18 +198,15 @@ class ExpressionCompiler:
         if isinstance(expr, ast.RegexLit):
             return True, compile_regex(expr.pattern, expr.flags)
         if isinstance(expr, ast.Name):
-            symbol = self.checked.symbols.get(id(expr))
-            if symbol is None:
-                return False, None
-            kind, target = symbol
-            if kind == "pattern":
-                return True, self.pattern(target)
-            if kind in ("list", "domains"):
-                return True, self.word_list(target)
-            if kind == "category":
-                return True, target.name.name
-            if kind == "reason":
-                return True, target
+            symbol = self.checked.symbol_of(expr)
+            if isinstance(symbol, PatternSymbol):
+                return True, self.pattern(symbol.definition)
+            if isinstance(symbol, (ListSymbol, DomainsSymbol)):
+                return True, self.word_list(symbol.definition)
+            if isinstance(symbol, CategorySymbol):
+                return True, symbol.definition.name.name
+            if isinstance(symbol, ReasonSymbol):
+                return True, symbol.name
         if isinstance(expr, ast.ListLit):
             items = [self.constant(item) for item in expr.items]
             if all(known for known, _ in items):
@@ -241,7 +241,7 @@ class ExpressionCompiler:
 
     def is_text_field(self, expr) -> bool:
         return (isinstance(expr, ast.Name) and expr.name in FIELDS and FIELDS[expr.name].is_text
-                and self.checked.symbols.get(id(expr), ("unknown", None))[0] == "field")
+                and isinstance(self.checked.symbol_of(expr), FieldSymbol))
 
     def expr(self, expr) -> Fn:
         known, value = self.constant(expr)
@@ -262,11 +262,11 @@ class ExpressionCompiler:
 
     # -- names and access
     def compile_Name(self, expr: ast.Name) -> Fn:
-        kind, target = self.checked.symbols.get(id(expr), ("unknown", None))
-        if kind == "variable":
+        symbol = self.checked.symbol_of(expr)
+        if isinstance(symbol, VariableSymbol):
             name = expr.name
             return lambda view: view.vars.get(name)
-        if kind in ("field", "context"):
+        if isinstance(symbol, (FieldSymbol, ContextSymbol)):
             return readable(expr.name).getter
         return lambda view: None
 
