@@ -1,15 +1,22 @@
 """Generates a compiled policy's rule runner as Python source: one function that runs every rule
 in order. The simple parts of conditions (fields, constants, comparisons, presence, logic,
 arithmetic) are written out inline; text search, finders and quantifiers call the closures of
-`ExpressionCompiler`. It gives the results of running each rule's closures, only faster."""
+`ExpressionCompiler`. It gives the results of running each rule's closures, only faster.
+
+The source is registered with `linecache` under a pseudo file name (`<bsm rule runner: NAME
+DIGEST>`), so that tracebacks, profilers and debuggers show its lines."""
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import itertools
+import linecache
+import weakref
 from typing import Any, Callable
 
 from ..language import ast
-from ..language.checker import CheckedRule
+from ..language.checker import CheckedPolicy, CheckedRule
 from ..language.symbols import ContextSymbol, FieldSymbol, VariableSymbol
 from ..library.registry import BUILTINS, FIELDS, readable
 from ..library.runtime import MessageView, locations_of
@@ -17,7 +24,7 @@ from ..library.schema import BOOL, BYTES, DURATION, NUMBER, STRING
 from .operations import WordList, arith, fold, truth
 from .verdict import Violation
 
-__all__ = ["generate_rule_runner"]
+__all__ = ["generate_rule_runner", "runner_file_name"]
 
 RuleRunner = Callable[[MessageView, list[Violation]], None]
 
@@ -328,6 +335,36 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
         if local in writer.folded_fields:
             prologue.append(f"    c{local} = None if {local} is None else {local}.casefold()")
     source = "\n".join(prologue + body + ["    return"]) + "\n"
+    file_name = runner_file_name(compiler.checked, source)
     namespace = dict(writer.namespace)
-    exec(compile(source, "<bsm policy rules>", "exec"), namespace)  # noqa: S102 - our own generated code
-    return namespace["run_rules"], source
+    exec(compile(source, file_name, "exec"), namespace)  # noqa: S102 - our own generated code
+    run_rules = namespace["run_rules"]
+    _register_source(file_name, source, run_rules)
+    return run_rules, source
+
+
+def runner_file_name(checked: CheckedPolicy, source: str) -> str:
+    """The pseudo file name of a rule runner: the policy's name (its header's, else its main
+    file's) and a digest of the source, so that the same policy always gets the same name and
+    two different runners never share one."""
+    name = checked.header.name.value if checked.header else checked.units[-1].path
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"<bsm rule runner: {name} {digest}>"
+
+
+# Runners alive per pseudo file name: the lines leave `linecache` with the last of them.
+_RUNNERS: collections.Counter[str] = collections.Counter()
+
+
+def _register_source(file_name: str, source: str, runner: Callable) -> None:
+    _RUNNERS[file_name] += 1
+    # No modification time: `linecache.checkcache` keeps the entry (it has no file to compare).
+    linecache.cache[file_name] = (len(source), None, source.splitlines(keepends=True), file_name)
+    weakref.finalize(runner, _release_source, file_name).atexit = False
+
+
+def _release_source(file_name: str) -> None:
+    _RUNNERS[file_name] -= 1
+    if _RUNNERS[file_name] <= 0:
+        del _RUNNERS[file_name]
+        linecache.cache.pop(file_name, None)
