@@ -73,7 +73,6 @@ def read_message(item: InputItem, strict: bool = False) -> tuple[InputItem, Mess
 
 class _Evaluator:
     def __init__(self, compiled, options: BatchOptions):
-        self.compiled = compiled
         self.options = options
         self.evaluate = compiled.evaluate
         self.render = render_json_result if options.output_format == "json" else None

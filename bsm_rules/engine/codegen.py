@@ -12,6 +12,7 @@ import collections
 import hashlib
 import itertools
 import linecache
+import threading
 import weakref
 from typing import Any, Callable
 
@@ -24,7 +25,7 @@ from ..library.schema import BOOL, BYTES, DURATION, NUMBER, STRING
 from .operations import WordList, arith, fold, truth
 from .verdict import Violation
 
-__all__ = ["generate_rule_runner", "runner_file_name"]
+__all__ = ["generate_rule_runner"]
 
 RuleRunner = Callable[[MessageView, list[Violation]], None]
 
@@ -335,7 +336,7 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
         if local in writer.folded_fields:
             prologue.append(f"    c{local} = None if {local} is None else {local}.casefold()")
     source = "\n".join(prologue + body + ["    return"]) + "\n"
-    file_name = runner_file_name(compiler.checked, source)
+    file_name = _runner_file_name(compiler.checked, source)
     namespace = dict(writer.namespace)
     exec(compile(source, file_name, "exec"), namespace)  # noqa: S102 - our own generated code
     run_rules = namespace["run_rules"]
@@ -343,28 +344,33 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
     return run_rules, source
 
 
-def runner_file_name(checked: CheckedPolicy, source: str) -> str:
+def _runner_file_name(checked: CheckedPolicy, source: str) -> str:
     """The pseudo file name of a rule runner: the policy's name (its header's, else its main
     file's) and a digest of the source, so that the same policy always gets the same name and
-    two different runners never share one."""
+    a different source a different one."""
     name = checked.header.name.value if checked.header else checked.units[-1].path
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"<bsm rule runner: {name} {digest}>"
 
 
-# Runners alive per pseudo file name: the lines leave `linecache` with the last of them.
+# Runners alive per pseudo file name (policies that differ only in constants share a source):
+# the lines leave `linecache` with the last of them.
 _RUNNERS: collections.Counter[str] = collections.Counter()
+_RUNNERS_LOCK = threading.RLock()  # reentrant: a collection may run a finalizer while it is held
 
 
 def _register_source(file_name: str, source: str, runner: Callable) -> None:
-    _RUNNERS[file_name] += 1
-    # No modification time: `linecache.checkcache` keeps the entry (it has no file to compare).
-    linecache.cache[file_name] = (len(source), None, source.splitlines(keepends=True), file_name)
+    lines = source.splitlines(keepends=True)
+    with _RUNNERS_LOCK:
+        _RUNNERS[file_name] += 1
+        # No modification time: `linecache.checkcache` keeps the entry (it has no file to compare).
+        linecache.cache[file_name] = (len(source), None, lines, file_name)
     weakref.finalize(runner, _release_source, file_name).atexit = False
 
 
 def _release_source(file_name: str) -> None:
-    _RUNNERS[file_name] -= 1
-    if _RUNNERS[file_name] <= 0:
-        del _RUNNERS[file_name]
-        linecache.cache.pop(file_name, None)
+    with _RUNNERS_LOCK:
+        _RUNNERS[file_name] -= 1
+        if _RUNNERS[file_name] <= 0:
+            del _RUNNERS[file_name]
+            linecache.cache.pop(file_name, None)
