@@ -17,6 +17,9 @@ import re2
 
 from bsm_rules.language import ast
 from bsm_rules.language.checker import compile_regex
+from bsm_rules.language.symbols import (
+    CategorySymbol, ContextSymbol, DomainsSymbol, FieldSymbol, ListSymbol, PatternSymbol, ReasonSymbol, VariableSymbol,
+)
 from bsm_rules.library.registry import BUILTINS, readable
 from bsm_rules.library.runtime import Location, MessageView, Text
 from bsm_rules.engine.verdict import Verdict, Violation
@@ -73,19 +76,20 @@ class _Interpreter:
         if isinstance(node, ast.RegexLit):
             return compile_regex(node.pattern, node.flags)
         if isinstance(node, ast.Name):
-            symbol, target = self.checked.symbols.get(id(node), ("unknown", None))
-            if symbol == "variable":
+            symbol = self.checked.symbol_of(node)
+            if isinstance(symbol, VariableSymbol):
                 return self.variables.get(node.name)
-            if symbol in ("field", "context"):
+            if isinstance(symbol, (FieldSymbol, ContextSymbol)):
                 return readable(node.name).getter(self.view)
-            if symbol == "pattern":
-                return compile_regex(target.regex.pattern, target.regex.flags)
-            if symbol in ("list", "domains"):
-                return _Phrases([item.value for item in target.items])
-            if symbol == "category":
-                return target.name.name
-            if symbol == "reason":
-                return target
+            if isinstance(symbol, PatternSymbol):
+                regex = symbol.definition.regex
+                return compile_regex(regex.pattern, regex.flags)
+            if isinstance(symbol, (ListSymbol, DomainsSymbol)):
+                return _Phrases([item.value for item in symbol.definition.items])
+            if isinstance(symbol, CategorySymbol):
+                return symbol.definition.name.name
+            if isinstance(symbol, ReasonSymbol):
+                return symbol.name
             return None
         if isinstance(node, ast.AttributeAccess):
             target = self.value(node.target)
@@ -107,7 +111,7 @@ class _Interpreter:
 
     def condition(self, node) -> Any:
         result = self.value(node)
-        if self.checked.types.get(id(node)) is not None and self.checked.types[id(node)].is_list:
+        if self.checked.type_of(node).is_list:
             if result is None:
                 return None
             return _places(result) or bool(result)

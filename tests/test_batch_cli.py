@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import os
 import select
 import subprocess
 import sys
@@ -11,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bsm_rules.engine.batch import Outcome, Progress, Summary
+from bsm_rules import load_policy
+from bsm_rules.engine.batch import BatchOptions, Outcome, Progress, Summary, evaluate_stream
 from bsm_rules.cli import main
+from bsm_rules.messages.inputs import read_inputs
+from bsm_rules.messages.model import parse_timestamp
 
 NOW = "2026-11-23T12:00:00Z"
 
@@ -74,6 +79,64 @@ def test_jobs_out_of_range_is_a_usage_error(batch_file, jobs):
     status, out, err = _run("--jobs", jobs, str(batch_file))
     assert status == 2 and out == ""
     assert "--jobs must be from 0 to 64 (0 = one process per core)" in err
+
+
+# A policy of its own, so that workers that read the bundled one instead would differ.
+SHOP_POLICY = '''include "bundled:amazon"
+
+rule parcel-seven warning {
+  message "parcel seven: {match}"
+  forbid subject matches /parcel 7/
+}
+'''
+
+
+def _check_bytes(*args: str, env: dict | None = None) -> tuple[int, bytes, bytes]:
+    """`bsm check` in a process of its own: status, standard output and error as bytes."""
+    done = subprocess.run([sys.executable, "-m", "bsm_rules.cli", "check", "--now", NOW, *args],
+                          capture_output=True, env={**os.environ, **(env or {})}, timeout=300)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_spawned_workers_write_what_one_process_writes(batch_file):
+    for output_format in ("json", "text"):
+        one = _check_bytes("--format", output_format, str(batch_file))
+        spawned = _check_bytes("--format", output_format, "--jobs", "2", str(batch_file),
+                               env={"BSM_START_METHOD": "spawn"})
+        assert spawned == one and one[0] == 2 and one[1]
+
+
+def test_spawned_workers_get_a_policy_given_as_text(batch_file, monkeypatch):
+    one = _run("--format", "json", "--policy", SHOP_POLICY, str(batch_file))
+    monkeypatch.setenv("BSM_START_METHOD", "spawn")
+    spawned = _run("--format", "json", "--policy", SHOP_POLICY, "--jobs", "2", str(batch_file))
+    assert spawned == one
+    assert sum(1 for r in _results(one[1]) if "parcel-seven" in json.dumps(r)) == 111  # 7, 70-79, 700-799
+
+
+def test_spawned_workers_do_not_read_the_policy_file_again(batch_file, tmp_path, monkeypatch):
+    """The policy file is gone before the workers start: they evaluate the policy they are sent."""
+    shop = tmp_path / "shop.bsm"
+    shop.write_text(SHOP_POLICY)
+    policy = load_policy(shop)
+    shop.unlink()
+    monkeypatch.setenv("BSM_START_METHOD", "spawn")
+    options = BatchOptions({}, parse_timestamp(NOW, "--now"), "json")
+
+    def outputs(jobs: int) -> list:
+        entries = zip(read_inputs([str(batch_file)], decode=False), itertools.repeat(None))
+        return [outcome.output for outcome in evaluate_stream(policy, options, entries, jobs)]
+
+    one = outputs(1)
+    assert outputs(2) == one
+    assert sum(1 for output in one if b"parcel-seven" in output) == 111
+
+
+def test_an_unknown_start_method_is_a_usage_error(batch_file, monkeypatch):
+    monkeypatch.setenv("BSM_START_METHOD", "teleport")
+    status, out, err = _run("--jobs", "2", str(batch_file))
+    assert status == 2 and out == ""
+    assert "BSM_START_METHOD='teleport' is not a start method of this system" in err
 
 
 def test_json_summary_is_a_final_line_that_result_readers_can_skip(batch_file):

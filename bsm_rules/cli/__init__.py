@@ -7,12 +7,12 @@ import sys
 from typing import TextIO
 
 from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
-from . import check, diff, fmt, lint, lsp, test
+from . import check, compile, diff, fmt, lint, lsp, test
 from .common import ArgumentParser, UsageError, suggest
 
 __all__ = ["main", "run", "EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID"]
 
-COMMANDS = (check, lint, fmt, lsp, test, diff)
+COMMANDS = (check, lint, fmt, lsp, test, diff, compile)
 
 
 def _build_parser() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:

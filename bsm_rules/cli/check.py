@@ -85,17 +85,21 @@ def _context_from_args(args) -> dict:
 
 
 def run(args, out: TextIO, err: TextIO) -> int:
-    from ..engine.batch import BatchOptions, Progress, ResultWriter, Summary
+    from ..engine.batch import BatchOptions, Progress, ResultWriter, Summary, start_method
 
     context = _context_from_args(args)
     now = parse_now(args.now)
     if not 0 <= args.jobs <= MAX_JOBS:
         raise UsageError(f"--jobs must be from 0 to {MAX_JOBS} (0 = one process per core)")
+    if args.jobs != 1:
+        try:
+            start_method()
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     policy = load_or_report(args.policy, err, args.include_paths)
     if policy is None:
         return EXIT_INVALID
-    options = BatchOptions(args.policy, context, now, args.format, args.format == "text" and use_color(out),
-                           strict=args.strict)
+    options = BatchOptions(context, now, args.format, args.format == "text" and use_color(out), strict=args.strict)
     summary = Summary()
     progress = Progress(err, enabled=err.isatty() and not out.isatty())  # results on screen show progress
     writer = ResultWriter(out)

@@ -22,7 +22,7 @@ from ..messages.model import Message, parse_message, read_plain_message
 from .verdict import Violation, invalid_result
 
 __all__ = ["BatchOptions", "Outcome", "Progress", "ResultWriter", "Summary", "count_daily", "evaluate_stream",
-           "render_json_result", "render_text_result", "resolve_jobs"]
+           "render_json_result", "render_text_result", "resolve_jobs", "start_method"]
 
 CHUNK_SIZE = 256          # items sent to a worker at once: large enough that pickling does not dominate
 CHUNKS_IN_FLIGHT = 4      # per worker: bounds memory while keeping every worker busy
@@ -32,7 +32,6 @@ CHUNKS_IN_FLIGHT = 4      # per worker: bounds memory while keeping every worker
 class BatchOptions:
     """What every evaluation of one run shares; sent once to each worker process."""
 
-    policy: str | None
     context: dict
     now: datetime.datetime | None
     output_format: str = "text"
@@ -73,10 +72,9 @@ def read_message(item: InputItem, strict: bool = False) -> tuple[InputItem, Mess
 
 
 class _Evaluator:
-    def __init__(self, policy, options: BatchOptions):
-        self.policy = policy
+    def __init__(self, compiled, options: BatchOptions):
         self.options = options
-        self.evaluate = policy.compiled.evaluate
+        self.evaluate = compiled.evaluate
         self.render = render_json_result if options.output_format == "json" else None
 
     def __call__(self, entry: tuple[InputItem, int | None]) -> Outcome:
@@ -155,14 +153,11 @@ def count_daily(items: Iterable[InputItem], base: int, now: datetime.datetime
 _worker: _Evaluator | None = None
 
 
-def _start_worker(options: BatchOptions, inherited: _Evaluator | None) -> None:
+def _start_worker(compiled, options: BatchOptions) -> None:
+    """`compiled` is the parent's compiled policy: a forked worker has it already, a spawned one
+    gets it pickled (and compiles its checked policy again), once."""
     global _worker
-    if inherited is not None and inherited.options == options:
-        _worker = inherited  # forked: the parent's compiled policy is already here
-        return
-    from .policy import load_policy
-
-    _worker = _Evaluator(load_policy(options.policy), options)
+    _worker = _Evaluator(compiled, options)
 
 
 # Items and outcomes cross to and from the workers as plain tuples, which pickle several times
@@ -193,21 +188,33 @@ def evaluate_stream(policy, options: BatchOptions, entries: Iterable[tuple[Input
                     jobs: int = 1) -> Iterator[Outcome]:
     """Outcomes in input order. With `jobs` > 1 the items go to that many worker processes in
     chunks, a bounded number at a time, so memory stays flat however long the input is."""
-    evaluator = _Evaluator(policy, options)
     if jobs <= 1:
-        return map(evaluator, entries)
-    return _evaluate_in_workers(evaluator, entries, jobs)
+        return map(_Evaluator(policy.compiled, options), entries)
+    return _evaluate_in_workers(policy.compiled, options, entries, jobs)
 
 
-def _evaluate_in_workers(evaluator: _Evaluator, entries: Iterable[tuple[InputItem, int | None]],
+def start_method() -> str:
+    """How worker processes start: `$BSM_START_METHOD` when set (`fork`, `spawn`, `forkserver`),
+    else `fork` where the system has it (the workers inherit the compiled policy), else the
+    system's first method. Raises ValueError for a method the system does not have."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    chosen = os.environ.get("BSM_START_METHOD")
+    if chosen:
+        if chosen not in methods:
+            raise ValueError(f"BSM_START_METHOD={chosen!r} is not a start method of this system; "
+                             f"expected one of {', '.join(methods)}")
+        return chosen
+    return "fork" if "fork" in methods else methods[0]
+
+
+def _evaluate_in_workers(compiled, options: BatchOptions, entries: Iterable[tuple[InputItem, int | None]],
                          jobs: int) -> Iterator[Outcome]:
     import multiprocessing
 
-    options = evaluator.options
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else methods[0])
-    inherited = evaluator if context.get_start_method() == "fork" else None
-    with context.Pool(jobs, _start_worker, (options, inherited)) as pool:
+    context = multiprocessing.get_context(start_method())
+    with context.Pool(jobs, _start_worker, (compiled, options)) as pool:
         pending: collections.deque = collections.deque()
         for chunk in _chunks(entries, CHUNK_SIZE):
             pending.append(pool.apply_async(_run_chunk, (chunk,)))

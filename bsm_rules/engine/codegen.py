@@ -1,15 +1,24 @@
 """Generates a compiled policy's rule runner as Python source: one function that runs every rule
 in order. The simple parts of conditions (fields, constants, comparisons, presence, logic,
 arithmetic) are written out inline; text search, finders and quantifiers call the closures of
-`ExpressionCompiler`. It gives the results of running each rule's closures, only faster."""
+`ExpressionCompiler`. It gives the results of running each rule's closures, only faster.
+
+The source is registered with `linecache` under a pseudo file name (`<bsm rule runner: NAME
+DIGEST>`), so that tracebacks, profilers and debuggers show its lines."""
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import itertools
+import linecache
+import threading
+import weakref
 from typing import Any, Callable
 
 from ..language import ast
-from ..language.checker import CheckedRule
+from ..language.checker import CheckedPolicy, CheckedRule
+from ..language.symbols import ContextSymbol, FieldSymbol, VariableSymbol
 from ..library.registry import BUILTINS, FIELDS, readable
 from ..library.runtime import MessageView, locations_of
 from ..library.schema import BOOL, BYTES, DURATION, NUMBER, STRING
@@ -109,11 +118,11 @@ class _Writer:
         return None if method is None else method(expr)
 
     def value_Name(self, expr: ast.Name) -> str | None:
-        kind, _ = self.compiler.checked.symbols.get(id(expr), ("unknown", None))
-        if kind == "variable":
+        symbol = self.compiler.checked.symbol_of(expr)
+        if isinstance(symbol, VariableSymbol):
             return self.variables.get(expr.name)
         field = readable(expr.name)
-        if kind not in ("field", "context") or field is None or field.lazy:
+        if not isinstance(symbol, (FieldSymbol, ContextSymbol)) or field is None or field.lazy:
             return None
         return self.field(expr.name)
 
@@ -125,7 +134,7 @@ class _Writer:
                 return None
             return self.strict([items], lambda t: f"[getattr(x, {name!r}, None) for x in {t}]")
         if isinstance(target, ast.Name) and target.name in FIELDS and \
-                self.compiler.checked.symbols.get(id(target), ("unknown", None))[0] == "field":
+                isinstance(self.compiler.checked.symbol_of(target), FieldSymbol):
             attribute = FIELDS[target.name].message_attribute(name)
             if attribute is not None:
                 return f"m.{attribute}"  # the record's getter reads the message
@@ -327,6 +336,41 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
         if local in writer.folded_fields:
             prologue.append(f"    c{local} = None if {local} is None else {local}.casefold()")
     source = "\n".join(prologue + body + ["    return"]) + "\n"
+    file_name = _runner_file_name(compiler.checked, source)
     namespace = dict(writer.namespace)
-    exec(compile(source, "<bsm policy rules>", "exec"), namespace)  # noqa: S102 - our own generated code
-    return namespace["run_rules"], source
+    exec(compile(source, file_name, "exec"), namespace)  # noqa: S102 - our own generated code
+    run_rules = namespace["run_rules"]
+    _register_source(file_name, source, run_rules)
+    return run_rules, source
+
+
+def _runner_file_name(checked: CheckedPolicy, source: str) -> str:
+    """The pseudo file name of a rule runner: the policy's name (its header's, else its main
+    file's) and a digest of the source, so that the same policy always gets the same name and
+    a different source a different one."""
+    name = checked.header.name.value if checked.header else checked.units[-1].path
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"<bsm rule runner: {name} {digest}>"
+
+
+# Runners alive per pseudo file name (policies that differ only in constants share a source):
+# the lines leave `linecache` with the last of them.
+_RUNNERS: collections.Counter[str] = collections.Counter()
+_RUNNERS_LOCK = threading.RLock()  # reentrant: a collection may run a finalizer while it is held
+
+
+def _register_source(file_name: str, source: str, runner: Callable) -> None:
+    lines = source.splitlines(keepends=True)
+    with _RUNNERS_LOCK:
+        _RUNNERS[file_name] += 1
+        # No modification time: `linecache.checkcache` keeps the entry (it has no file to compare).
+        linecache.cache[file_name] = (len(source), None, lines, file_name)
+    weakref.finalize(runner, _release_source, file_name).atexit = False
+
+
+def _release_source(file_name: str) -> None:
+    with _RUNNERS_LOCK:
+        _RUNNERS[file_name] -= 1
+        if _RUNNERS[file_name] <= 0:
+            del _RUNNERS[file_name]
+            linecache.cache.pop(file_name, None)

@@ -22,11 +22,15 @@ __all__ = ["Policy", "load_policy", "check_policy"]
 
 
 class Policy:
-    """A checked and compiled policy, built once and evaluated on many messages."""
+    """A checked and compiled policy, built once and evaluated on many messages. It pickles as
+    its compiled policy (which is compiled again when unpickled)."""
 
     def __init__(self, checked: CheckedPolicy):
         self.checked = checked
         self.compiled: CompiledPolicy = compile_policy(checked)
+
+    def __reduce__(self):
+        return _policy_of, (self.compiled,)
 
     @property
     def name(self) -> str | None:
@@ -53,6 +57,14 @@ class Policy:
             now = now.replace(tzinfo=datetime.timezone.utc)
         verdict = self.compiled.evaluate(message, parse_context(context, "context") if context is not None else None, now)
         return msgspec.structs.replace(verdict, notices=message.notices) if message.notices else verdict
+
+
+def _policy_of(compiled: CompiledPolicy) -> Policy:
+    """The policy of an unpickled compiled policy (without compiling it once more)."""
+    policy = Policy.__new__(Policy)
+    policy.checked = compiled.checked
+    policy.compiled = compiled
+    return policy
 
 
 def _policy_file(policy: str | os.PathLike) -> str | os.PathLike | None:

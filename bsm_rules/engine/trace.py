@@ -10,6 +10,7 @@ from ..language import ast
 from .compiler import ExpressionCompiler
 from .operations import WordList, truth
 from ..language.formatter import format_expr
+from ..language.symbols import ContextSymbol, FieldSymbol
 from ..messages.model import Message
 from ..library.registry import readable
 from ..library.runtime import Location, MessageView, Text
@@ -85,7 +86,7 @@ class _Tracer:
             # The fields inside computed sides: `5 * avg_daily_orders + 600` shows avg_daily_orders.
             for name in dict.fromkeys(n.name for side in (expr.left, expr.right) if not isinstance(side, ast.Name)
                                       for n in ast.walk(side) if isinstance(n, ast.Name)
-                                      and self.compiler.checked.symbols.get(id(n), ("",))[0] in ("field", "context")):
+                                      and isinstance(self.compiler.checked.symbol_of(n), (FieldSymbol, ContextSymbol))):
                 details.append(f"{name} = {describe_value(readable(name).getter(self.view))}")
         elif isinstance(expr, ast.MatchesOp):
             details.append(f"{format_expr(expr.subject)} = {describe_value(self.value(expr.subject))}")

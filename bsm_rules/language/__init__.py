@@ -11,15 +11,20 @@ if TYPE_CHECKING:
     from .parser import parse, parse_source, grammar_keywords, STATEMENT_KEYWORDS, CLAUSE_KEYWORDS
     from .build import UNITS
     from .checker import CheckedPolicy, CheckedRule, PolicyUnit, compile_regex
+    from .symbols import (
+        CategorySymbol, ContextSymbol, DomainsSymbol, FieldSymbol, ListSymbol, PatternSymbol, ReasonSymbol, Symbol,
+        VariableSymbol,
+    )
     from .pipeline import check_source, check_units
     from .loader import read_source, resolve_include, policy_files
     from .examples import ExampleCase, expand_example, collect_cases
     from .formatter import format_policy, format_statements, format_expr
 
 __all__ = [
-    "CLAUSE_KEYWORDS", "CheckedPolicy", "CheckedRule", "ExampleCase", "PolicyUnit",
-    "STATEMENT_KEYWORDS", "UNITS", "check_source", "check_units", "collect_cases", "compile_regex",
-    "expand_example", "format_expr", "format_policy", "format_statements", "grammar_keywords",
+    "CLAUSE_KEYWORDS", "CategorySymbol", "CheckedPolicy", "CheckedRule", "ContextSymbol", "DomainsSymbol",
+    "ExampleCase", "FieldSymbol", "ListSymbol", "PatternSymbol", "PolicyUnit", "ReasonSymbol",
+    "STATEMENT_KEYWORDS", "Symbol", "UNITS", "VariableSymbol", "check_source", "check_units", "collect_cases",
+    "compile_regex", "expand_example", "format_expr", "format_policy", "format_statements", "grammar_keywords",
     "parse", "parse_source", "policy_files", "read_source", "resolve_include",
 ]
 
@@ -27,6 +32,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "parser": ("parse", "parse_source", "grammar_keywords", "STATEMENT_KEYWORDS", "CLAUSE_KEYWORDS"),
     "build": ("UNITS",),
     "checker": ("CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex"),
+    "symbols": ("CategorySymbol", "ContextSymbol", "DomainsSymbol", "FieldSymbol", "ListSymbol",
+                "PatternSymbol", "ReasonSymbol", "Symbol", "VariableSymbol"),
     "pipeline": ("check_source", "check_units"),
     "loader": ("read_source", "resolve_include", "policy_files"),
     "examples": ("ExampleCase", "expand_example", "collect_cases"),

@@ -17,6 +17,10 @@ from ..library.schema import (
     ANY, BOOL, BYTES, DOMAINS, DURATION, NUMBER, PATTERN, STRING, TEXT, TIME, WORDS, Type, list_of,
 )
 from ..core.source import Span
+from .symbols import (
+    CategorySymbol, ContextSymbol, DomainsSymbol, FieldSymbol, ListSymbol, NodeTable, PatternSymbol,
+    ReasonSymbol, Symbol, VariableSymbol,
+)
 from .templates import placeholder_span, template_fields
 
 __all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex"]
@@ -76,13 +80,22 @@ class CheckedPolicy:
     lists: dict[str, ast.ListDef]
     domains: dict[str, ast.DomainsDef]
     rules: tuple[CheckedRule, ...]
-    types: dict[int, Type]
-    symbols: dict[int, tuple[str, object]]
     diagnostics: tuple[Diagnostic, ...]
+    #: The type of each expression the checker inferred, and what each name resolved to.
+    types: NodeTable[Type] = attrs.field(factory=NodeTable, eq=False, repr=False)
+    symbols: NodeTable[Symbol] = attrs.field(factory=NodeTable, eq=False, repr=False)
 
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
+
+    def type_of(self, expr) -> Type:
+        """The type the checker inferred for `expr` (unknown for a node it did not check)."""
+        return self.types.get(expr, ANY)
+
+    def symbol_of(self, node) -> Symbol | None:
+        """What a name (an `ast.Name` or the variable of a quantifier) resolved to; None when unresolved."""
+        return self.symbols.get(node)
 
     def rule(self, rule_id: str) -> CheckedRule | None:
         for rule in self.rules:
@@ -167,8 +180,8 @@ class _Checker:
         self.units = units
         self.broken_files = {unit.path for unit in units if unit.syntax_errors}
         self.diagnostics: list[Diagnostic] = []
-        self.types: dict[int, Type] = {}
-        self.symbols: dict[int, tuple[str, object]] = {}
+        self.types: NodeTable[Type] = NodeTable()
+        self.symbols: NodeTable[Symbol] = NodeTable()
         self.header: ast.PolicyHeader | None = None
         self.categories: dict[str, ast.CategoryDef] = {}
         self.reason_categories: dict[str, str] = {}
@@ -428,7 +441,7 @@ class _Checker:
                        notes=("help: compare it, e.g. `... == ...`, `... matches ...`, `... is present`",))
 
     def record(self, expr, found: Type) -> Type:
-        self.types[id(expr)] = found
+        self.types[expr] = found
         return found
 
     def infer(self, expr, scope: dict[str, Type]) -> Type:
@@ -454,28 +467,28 @@ class _Checker:
     def infer_Name(self, expr: ast.Name, scope: dict[str, Type]) -> Type:
         name = expr.name
         if name in scope:
-            self.symbols[id(expr)] = ("variable", name)
+            self.symbols[expr] = VariableSymbol(name)
             return scope[name]
         if name in FIELDS:
-            self.symbols[id(expr)] = ("field", FIELDS[name])
+            self.symbols[expr] = FieldSymbol(FIELDS[name])
             return FIELDS[name].type
         if name in CONTEXT:
-            self.symbols[id(expr)] = ("context", CONTEXT[name])
+            self.symbols[expr] = ContextSymbol(CONTEXT[name])
             return CONTEXT[name].type
         if name in self.patterns:
-            self.symbols[id(expr)] = ("pattern", self.patterns[name])
+            self.symbols[expr] = PatternSymbol(self.patterns[name])
             return PATTERN
         if name in self.lists:
-            self.symbols[id(expr)] = ("list", self.lists[name])
+            self.symbols[expr] = ListSymbol(self.lists[name])
             return WORDS
         if name in self.domains:
-            self.symbols[id(expr)] = ("domains", self.domains[name])
+            self.symbols[expr] = DomainsSymbol(self.domains[name])
             return DOMAINS
         if name in self.categories:
-            self.symbols[id(expr)] = ("category", self.categories[name])
+            self.symbols[expr] = CategorySymbol(self.categories[name])
             return STRING
         if name.casefold() in self.reason_categories:
-            self.symbols[id(expr)] = ("reason", name)
+            self.symbols[expr] = ReasonSymbol(name)
             return STRING
         candidates = [*scope, *FIELDS, *CONTEXT, *self.patterns, *self.lists, *self.domains, *self.categories]
         candidates += [site.name for site in self.reason_sites.values()]
@@ -546,7 +559,7 @@ class _Checker:
             element = ANY
         else:
             element = source.element
-        self.symbols[id(expr.variable)] = ("variable", expr.variable.name)
+        self.symbols[expr.variable] = VariableSymbol(expr.variable.name)
         self.condition(expr.condition, {**scope, expr.variable.name: element})
         return BOOL
 
@@ -611,10 +624,10 @@ class _Checker:
 
     def check_vocabulary(self, field_side, value_side) -> None:
         """A string compared with `category` or `contact_reason` must be one the policy knows."""
-        symbol = self.symbols.get(id(field_side))
-        if not symbol or symbol[0] != "field":
+        symbol = self.symbols.get(field_side)
+        if not isinstance(symbol, FieldSymbol):
             return
-        field = symbol[1].name
+        field = symbol.field.name
         values = value_side.items if isinstance(value_side, ast.ListLit) else (value_side,)
         for value in values:
             if not isinstance(value, ast.StringLit):
@@ -700,8 +713,8 @@ def check(units: list[PolicyUnit]) -> CheckedPolicy:
     rules = checker.check_rules()
     return CheckedPolicy(
         tuple(units), checker.header, checker.categories, checker.reason_categories, checker.patterns,
-        checker.lists, checker.domains, tuple(rules), checker.types, checker.symbols,
-        tuple(in_source_order(checker.diagnostics, units)),
+        checker.lists, checker.domains, tuple(rules), tuple(in_source_order(checker.diagnostics, units)),
+        checker.types, checker.symbols,
     )
 
 

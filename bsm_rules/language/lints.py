@@ -15,6 +15,7 @@ from .parser import LOOK_ALIKES
 from ..core.resources import bundled_policies_dir
 from ..library.registry import CONTEXT, FIELDS
 from ..core.source import Span
+from .symbols import CategorySymbol, DomainsSymbol, ListSymbol, PatternSymbol, ReasonSymbol
 
 __all__ = ["lint", "suppress"]
 
@@ -27,13 +28,15 @@ def _warning(code: str, message: str, span: Span, label: str = "", **extra) -> D
 
 
 def _unused(checked: CheckedPolicy) -> list[Diagnostic]:
-    used = {id(target) for kind, target in checked.symbols.values() if kind in ("pattern", "list", "domains")}
+    # Patterns, lists and domain lists share one namespace: a name is defined once.
+    used = {symbol.definition.name.name for symbol in checked.symbols.values()
+            if isinstance(symbol, (PatternSymbol, ListSymbol, DomainsSymbol))}
     # A definition that a misspelt reference was meant for already has its diagnostic there.
     meant = {fix.replacement for d in checked.diagnostics if d.code == "BSM201" for fix in d.fixes}
     found = []
     for table, what in ((checked.patterns, "pattern"), (checked.lists, "list"), (checked.domains, "domain list")):
         for name, definition in table.items():
-            if id(definition) not in used and name not in meant:
+            if name not in used and name not in meant:
                 found.append(_warning("BSM501", f"{what} `{name}` is never used", definition.name.span,
                                       label="defined here, used by no rule",
                                       notes=("help: remove it, or use it in a rule",)))
@@ -75,10 +78,7 @@ def _constant(checked: CheckedPolicy, expr) -> str | None:
     if isinstance(expr, ast.StringLit):
         return expr.value.casefold()
     if isinstance(expr, ast.Name):
-        symbol = checked.symbols.get(id(expr))
-        if symbol and symbol[0] == "category":
-            return expr.name.casefold()
-        if symbol and symbol[0] == "reason":
+        if isinstance(checked.symbol_of(expr), (CategorySymbol, ReasonSymbol)):
             return expr.name.casefold()
     return None
 

@@ -11,14 +11,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import attrs
-
 from ..core.cache import cache_file, write_pickles
 from .checker import CheckedPolicy
 
 __all__ = ["load_cached", "store"]
 
-_FORMAT = 2
+_FORMAT = 3
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # bsm_rules/
 
 
@@ -43,36 +41,13 @@ def _entry_path(policy_path: Path, include_paths: Sequence[str | os.PathLike]) -
     return cache_file(f"checked-{key}.pickle")
 
 
-def _reachable(root: object) -> dict[int, object]:
-    """Every attrs object, tuple, list and dict value reachable from `root`, by id."""
-    found: dict[int, object] = {}
-    stack = [root]
-    while stack:
-        value = stack.pop()
-        if id(value) in found or isinstance(value, (str, int, float, bool, type(None))):
-            continue
-        if attrs.has(type(value)):
-            found[id(value)] = value
-            stack.extend(getattr(value, field.name) for field in attrs.fields(type(value)))
-        elif isinstance(value, (tuple, list, set, frozenset)):
-            stack.extend(value)
-        elif isinstance(value, dict):
-            stack.extend(value.values())
-    return found
-
-
 def store(policy_path: Path, checked: CheckedPolicy, include_paths: Sequence[str | os.PathLike] = ()) -> None:
     """Keep a checked policy for the next run; a failure to write only means no cache."""
     entry = _entry_path(policy_path, include_paths)
     if entry is None or any(unit.path.startswith("<") for unit in checked.units):
         return
-    nodes = _reachable(checked)
-    # `types` and `symbols` are keyed by id(node); ids do not survive pickling, the nodes do.
-    types = [(nodes[key], value) for key, value in checked.types.items() if key in nodes]
-    symbols = [(nodes[key], value) for key, value in checked.symbols.items() if key in nodes]
     sources = [(unit.path, _text_digest(unit.ast.span.source.text)) for unit in checked.units]
-    payload = attrs.evolve(checked, types={}, symbols={})
-    if write_pickles(entry, (_code_fingerprint(), sources, payload, types, symbols)):
+    if write_pickles(entry, (_code_fingerprint(), sources, checked)):
         _prune(Path(entry).parent)
 
 
@@ -96,7 +71,7 @@ def load_cached(policy_path: Path, include_paths: Sequence[str | os.PathLike] = 
         return None
     try:
         with open(entry, "rb") as handle:
-            fingerprint, sources, payload, types, symbols = pickle.load(handle)
+            fingerprint, sources, checked = pickle.load(handle)
     except Exception:  # noqa: BLE001 - a damaged or foreign cache entry is rebuilt, never trusted
         return None
     if fingerprint != _code_fingerprint():
@@ -108,5 +83,4 @@ def load_cached(policy_path: Path, include_paths: Sequence[str | os.PathLike] = 
             return None
         if _text_digest(text) != digest:
             return None
-    return attrs.evolve(payload, types={id(node): value for node, value in types},
-                        symbols={id(node): value for node, value in symbols})
+    return checked

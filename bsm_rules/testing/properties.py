@@ -18,6 +18,7 @@ from typing import Any, Callable
 import attrs
 
 from ..language import ast
+from ..language.symbols import ContextSymbol, FieldSymbol, PatternSymbol
 from ..engine.compiler import ExpressionCompiler
 from ..engine.operations import truth
 from ..core.errors import MessageError
@@ -159,16 +160,12 @@ class _Planner:
         self.pin: tuple[Any, bool] | None = None
 
     # -- what a node is
-    def symbol(self, expr) -> tuple[str, Any]:
-        return self.checked.symbols.get(id(expr), ("unknown", None))
-
     def field_path(self, expr) -> str | None:
         """`recipient.language` for a field access; functions that keep the value (primary, lower) see through."""
         if isinstance(expr, ast.Call) and expr.function.name in ("primary", "lower") and expr.args:
             return self.field_path(expr.args[0])
         if isinstance(expr, ast.Name):
-            kind, _ = self.symbol(expr)
-            return expr.name if kind in ("field", "context") else None
+            return expr.name if isinstance(self.checked.symbol_of(expr), (FieldSymbol, ContextSymbol)) else None
         if isinstance(expr, ast.AttributeAccess):
             head = self.field_path(expr.target)
             return f"{head}.{expr.name.name}" if head else None
@@ -317,8 +314,11 @@ class _Planner:
         known, value = self.compiler.constant(expr.pattern)
         if hasattr(value, "regex"):
             return self.phrase_plan(field, value.values, expr.position)
-        kind, target = self.symbol(expr.pattern)
-        regex = target.regex if kind == "pattern" else expr.pattern if isinstance(expr.pattern, ast.RegexLit) else None
+        symbol = self.checked.symbol_of(expr.pattern)
+        if isinstance(symbol, PatternSymbol):
+            regex = symbol.definition.regex
+        else:
+            regex = expr.pattern if isinstance(expr.pattern, ast.RegexLit) else None
         if regex is None:
             raise CannotDerive("a pattern computed at run time")
         python = _python_regex(regex.pattern, regex.flags)

@@ -98,4 +98,4 @@ def _failed(source: SourceFile) -> CheckedPolicy:
     policy = ast.Policy((), source.span(0, len(source.text)))
     problem = Diagnostic("BSM001", Severity.ERROR, "internal error while checking this policy; see the server log",
                          source.span(0, 0))
-    return CheckedPolicy((PolicyUnit(policy, source.name, False),), None, {}, {}, {}, {}, {}, (), {}, {}, (problem,))
+    return CheckedPolicy((PolicyUnit(policy, source.name, False),), None, {}, {}, {}, {}, {}, (), (problem,))

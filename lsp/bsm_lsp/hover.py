@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from bsm_rules.language import ast
+from bsm_rules.language import ContextSymbol, FieldSymbol, VariableSymbol, ast
 from bsm_rules.language.formatter import format_policy
 from bsm_rules.library import BUILTINS, Field
 
@@ -33,12 +33,11 @@ def hover_at(analysis: Analysis, offset: int):
     chain = nodes_at(unit.ast, offset)
     for node in reversed(chain):
         if isinstance(node, ast.Name):
-            symbol = analysis.checked.symbols.get(id(node))
-            if symbol and symbol[0] in ("field", "context"):
-                return describe_field(symbol[1], "context value" if symbol[0] == "context" else "field"), node.span
-            if symbol and symbol[0] == "variable":
-                found = analysis.checked.types.get(id(node))
-                return f"**variable** `{node.name}`" + (f": {found}" if found else ""), node.span
+            symbol = analysis.checked.symbol_of(node)
+            if isinstance(symbol, (FieldSymbol, ContextSymbol)):
+                return describe_field(symbol.field, "context value" if isinstance(symbol, ContextSymbol) else "field"), node.span
+            if isinstance(symbol, VariableSymbol):
+                return f"**variable** `{node.name}`: {analysis.checked.type_of(node)}", node.span
             return None
         if isinstance(node, ast.AttributeAccess) and node.name.span.start <= offset <= node.name.span.end:
             return _describe_attribute(analysis, node), node.name.span
@@ -59,9 +58,7 @@ def describe_builtin(builtin) -> str:
 
 
 def _describe_attribute(analysis: Analysis, node: ast.AttributeAccess) -> str | None:
-    target = analysis.checked.types.get(id(node.target))
-    if target is None:
-        return None
+    target = analysis.checked.type_of(node.target)
     record = target.element if target.is_list else target
     found = record.field(node.name.name) if record is not None else None
     if found is None:

@@ -91,9 +91,9 @@ def _statement_occurrences(statement, checked: CheckedPolicy) -> list[Occurrence
         found.append(Occurrence("rule", statement.rule.name, statement.rule.span, False, statement))
     if isinstance(statement, ast.RuleDef):  # only rules hold expressions
         for node in ast.walk(statement):
-            symbol = checked.symbols.get(id(node)) if node.__class__ is ast.Name else None
-            if symbol and symbol[0] in RENAMABLE:
-                found.append(Occurrence(symbol[0], node.name, node.span, False, node))
+            symbol = checked.symbol_of(node) if node.__class__ is ast.Name else None
+            if symbol is not None and symbol.kind in RENAMABLE:
+                found.append(Occurrence(symbol.kind, node.name, node.span, False, node))
     return found
 
 

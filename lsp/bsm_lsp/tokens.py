@@ -65,9 +65,9 @@ def classified_tokens(analysis: Analysis) -> list[tuple[int, int, str, tuple[str
             elif isinstance(node, ast.Quantifier):
                 add(node.variable.span, "variable", ("declaration",))
             elif isinstance(node, ast.Name):
-                symbol = analysis.checked.symbols.get(id(node))
-                if symbol and symbol[0] in _SYMBOL_TOKENS:
-                    kind, modifiers = _SYMBOL_TOKENS[symbol[0]]
+                symbol = analysis.checked.symbol_of(node)
+                if symbol is not None and symbol.kind in _SYMBOL_TOKENS:
+                    kind, modifiers = _SYMBOL_TOKENS[symbol.kind]
                     add(node.span, kind, modifiers)
     ordered = sorted(found.values())
     covered = _merge([(start, end) for start, end, _, _ in ordered])
