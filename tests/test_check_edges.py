@@ -13,6 +13,7 @@ import pytest
 
 from bsm_rules import load_policy
 from bsm_rules.cli import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK, main
+from bsm_rules.core.exit_status import EXIT_INTERRUPTED, EXIT_TERMINATED
 
 MISSPELT = {"contact_reason": "return_refund", "subjet": "Your refund", "bdy": "mail jane@example.com"}
 NOTES = ["unknown field `subjet` ignored; did you mean `subject`?", "unknown field `bdy` ignored; did you mean `body`?"]
@@ -109,3 +110,35 @@ def test_numbers_too_large_for_a_float_read_alike_in_every_reader(tmp_path, mess
 def test_python_m_bsm_rules_runs_the_command_line():
     completed = subprocess.run([sys.executable, "-m", "bsm_rules", "--version"], capture_output=True, text=True)
     assert completed.returncode == 0 and completed.stdout.startswith("bsm ")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("signal_name, to_group, status", [
+    ("SIGINT", True, EXIT_INTERRUPTED),    # Ctrl-C: the whole terminal group gets it
+    ("SIGINT", False, EXIT_INTERRUPTED),
+    ("SIGTERM", False, EXIT_TERMINATED),
+])
+def test_an_interrupted_run_stops_quietly_on_a_line_boundary(tmp_path, jobs, signal_name, to_group, status):
+    import os
+    import signal
+    import time
+
+    path = tmp_path / "many.jsonl"
+    _many_messages(path, {"id": "first", "body": "write to jane@example.com"}, count=300_000)
+    out_path, err_path = tmp_path / "out.jsonl", tmp_path / "err.txt"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        process = subprocess.Popen([sys.executable, "-m", "bsm_rules", "check", "--jobs", jobs, "--format", "json",
+                                    str(path)], stdout=out, stderr=err, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while out_path.stat().st_size < 100_000 and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert process.poll() is None, "the run ended before it could be interrupted"
+            (os.killpg if to_group else os.kill)(process.pid, getattr(signal, signal_name))
+            assert process.wait(timeout=60) == status
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    output = out_path.read_bytes()
+    assert output.endswith(b"\n") and json.loads(output.splitlines()[-1])["message"]
+    assert err_path.read_text() == ""

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import TextIO
 
-from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
+from ..core.exit_status import EXIT_BLOCKED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_TERMINATED
 from . import check, compile, diff, fmt, lint, lsp, test
 from .common import ArgumentParser, UsageError, suggest
 
@@ -65,9 +66,21 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        return EXIT_TERMINATED
+
+
+class Terminated(BaseException):  # like KeyboardInterrupt, not caught as an error of one message
+    """SIGTERM arrived: the command stops as on Ctrl-C, cleaning up (worker processes, output)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def run() -> None:
+    """The `bsm` program: `main` with SIGTERM turned into an orderly stop."""
+    signal.signal(signal.SIGTERM, _terminate)
     sys.exit(main())
 

@@ -28,5 +28,5 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "codes": ("CODES", "docs_url"),
     "errors": ("BsmError", "MessageError", "PolicyError"),
     "resources": ("bundled_policy_path", "bundled_policies_dir", "diagnostic_page", "grammar_text"),
-    "exit_status": ("EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID"),
+    "exit_status": ("EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID", "EXIT_INTERRUPTED", "EXIT_TERMINATED"),
 })

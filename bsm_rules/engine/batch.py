@@ -4,9 +4,12 @@ in input order, rendered output, the per-rule summary and the progress line."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime
 import json
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, TextIO
@@ -157,6 +160,10 @@ def _start_worker(compiled, options: BatchOptions) -> None:
     """`compiled` is the parent's compiled policy: a forked worker has it already, a spawned one
     gets it pickled (and compiles its checked policy again), once."""
     global _worker
+    # Ctrl-C reaches every process of the terminal's group: the parent alone decides what
+    # happens (it lets the chunks under way finish and closes the pool), so no worker dies
+    # half-way and prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = _Evaluator(compiled, options)
 
 
@@ -209,19 +216,81 @@ def start_method() -> str:
     return "fork" if "fork" in methods else methods[0]
 
 
+class _DeferredSignals:
+    """Ctrl-C and SIGTERM of the parent, held back while it talks to the pool (a signal raised
+    inside the pool's queues and locks can leave the pool unable to stop) and delivered as soon
+    as that call returns. Installed only in the main thread, where signal handlers run."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.previous: dict[int, object] = {}
+        self.pending: int | None = None
+        self.holding = False
+
+    def __enter__(self) -> _DeferredSignals:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {signum: signal.signal(signum, self._arrived) for signum in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _arrived(self, signum: int, frame: object) -> None:
+        if self.holding:
+            self.pending = signum
+        else:
+            self._deliver(signum, frame)
+
+    def _deliver(self, signum: int, frame: object) -> None:
+        handler = self.previous.get(signum, signal.SIG_DFL)
+        if callable(handler):
+            handler(signum, frame)
+        elif handler == signal.SIG_DFL:
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+            signum, self.pending = self.pending, None
+            if signum is not None:
+                self._deliver(signum, None)
+
+
 def _evaluate_in_workers(compiled, options: BatchOptions, entries: Iterable[tuple[InputItem, int | None]],
                          jobs: int) -> Iterator[Outcome]:
     import multiprocessing
 
     context = multiprocessing.get_context(start_method())
-    with context.Pool(jobs, _start_worker, (compiled, options)) as pool:
-        pending: collections.deque = collections.deque()
-        for chunk in _chunks(entries, CHUNK_SIZE):
-            pending.append(pool.apply_async(_run_chunk, (chunk,)))
-            while len(pending) >= jobs * CHUNKS_IN_FLIGHT:
-                yield from _outcomes(pending.popleft().get())
-        while pending:
-            yield from _outcomes(pending.popleft().get())
+    with _DeferredSignals() as signals:
+        pool = context.Pool(jobs, _start_worker, (compiled, options))
+        try:
+            pending: collections.deque = collections.deque()
+            for chunk in _chunks(entries, CHUNK_SIZE):
+                with signals.held():
+                    pending.append(pool.apply_async(_run_chunk, (chunk,)))
+                while len(pending) >= jobs * CHUNKS_IN_FLIGHT:
+                    with signals.held():
+                        results = pending.popleft().get()
+                    yield from _outcomes(results)
+            while pending:
+                with signals.held():
+                    results = pending.popleft().get()
+                yield from _outcomes(results)
+        finally:
+            # Also when interrupted or when the reader went away: the workers finish the few
+            # chunks under way and leave, which stops them without killing one mid-message.
+            with signals.held():
+                pool.close()
+                pool.join()
 
 
 def resolve_jobs(jobs: int) -> int:
