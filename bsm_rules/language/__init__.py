@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from ..core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .parser import parse, parse_source, grammar_keywords, STATEMENT_KEYWORDS, CLAUSE_KEYWORDS
+    from .parser import (
+        parse, parse_source, grammar_keywords, expected_at, Expected, STATEMENT_KEYWORDS, CLAUSE_KEYWORDS,
+    )
     from .build import UNITS
     from .checker import CheckedPolicy, CheckedRule, PolicyUnit, compile_regex
     from .symbols import (
@@ -17,25 +19,27 @@ if TYPE_CHECKING:
     )
     from .pipeline import check_source, check_units
     from .loader import read_source, resolve_include, policy_files
-    from .examples import ExampleCase, expand_example, collect_cases
+    from .examples import ExampleCase, expand_example, collect_cases, VERDICT_NAMES
     from .formatter import format_policy, format_statements, format_expr
 
 __all__ = [
     "CLAUSE_KEYWORDS", "CategorySymbol", "CheckedPolicy", "CheckedRule", "ContextSymbol", "DomainsSymbol",
-    "ExampleCase", "FieldSymbol", "ListSymbol", "PatternSymbol", "PolicyUnit", "ReasonSymbol",
-    "STATEMENT_KEYWORDS", "Symbol", "UNITS", "VariableSymbol", "check_source", "check_units", "collect_cases",
-    "compile_regex", "expand_example", "format_expr", "format_policy", "format_statements", "grammar_keywords",
-    "parse", "parse_source", "policy_files", "read_source", "resolve_include",
+    "ExampleCase", "Expected", "FieldSymbol", "ListSymbol", "PatternSymbol", "PolicyUnit", "ReasonSymbol",
+    "STATEMENT_KEYWORDS", "Symbol", "UNITS", "VERDICT_NAMES", "VariableSymbol", "check_source", "check_units",
+    "collect_cases", "compile_regex", "expand_example", "expected_at", "format_expr", "format_policy",
+    "format_statements", "grammar_keywords", "parse", "parse_source", "policy_files", "read_source",
+    "resolve_include",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "parser": ("parse", "parse_source", "grammar_keywords", "STATEMENT_KEYWORDS", "CLAUSE_KEYWORDS"),
+    "parser": ("parse", "parse_source", "grammar_keywords", "expected_at", "Expected", "STATEMENT_KEYWORDS",
+               "CLAUSE_KEYWORDS"),
     "build": ("UNITS",),
     "checker": ("CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex"),
     "symbols": ("CategorySymbol", "ContextSymbol", "DomainsSymbol", "FieldSymbol", "ListSymbol",
                 "PatternSymbol", "ReasonSymbol", "Symbol", "VariableSymbol"),
     "pipeline": ("check_source", "check_units"),
     "loader": ("read_source", "resolve_include", "policy_files"),
-    "examples": ("ExampleCase", "expand_example", "collect_cases"),
+    "examples": ("ExampleCase", "expand_example", "collect_cases", "VERDICT_NAMES"),
     "formatter": ("format_policy", "format_statements", "format_expr"),
 })

@@ -7,7 +7,7 @@ from lark import Token, Transformer, v_args
 from . import ast
 from ..core.source import SourceFile, Span
 
-__all__ = ["build_policy", "decode_string", "UNITS"]
+__all__ = ["build_node", "build_policy", "decode_string", "UNITS"]
 
 #: unit -> (kind, factor to the base unit: bytes or seconds)
 UNITS: dict[str, tuple[str, float]] = {
@@ -346,4 +346,9 @@ def _end(node) -> int:
 
 
 def build_policy(tree, source: SourceFile) -> ast.Policy:
+    return _Builder(source).transform(tree)
+
+
+def build_node(tree, source: SourceFile):
+    """The AST node of one subtree of a parse (an expression, a name)."""
     return _Builder(source).transform(tree)

@@ -6,6 +6,7 @@ import difflib
 import functools
 import re
 import threading
+import typing
 import unicodedata
 
 import attrs
@@ -14,13 +15,14 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
-from .build import build_policy
+from .build import build_node, build_policy
 from ..core.cache import cache_file
 from ..core.diagnostics import Diagnostic, Fix, Related, Severity
 from ..core.resources import grammar_text
 from ..core.source import SourceFile, Span
 
-__all__ = ["parse", "parse_source", "grammar_keywords", "CLAUSE_KEYWORDS", "LOOK_ALIKES", "STATEMENT_KEYWORDS"]
+__all__ = ["parse", "parse_source", "grammar_keywords", "expected_at", "Expected", "CLAUSE_KEYWORDS", "LOOK_ALIKES",
+           "STATEMENT_KEYWORDS"]
 
 STATEMENT_KEYWORDS = ("policy", "include", "category", "pattern", "list", "domains", "rule", "override", "disable",
                       "example", "examples")
@@ -456,3 +458,182 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
 
 def parse(text: str, name: str = "<text>") -> tuple[ast.Policy, list[Diagnostic]]:
     return parse_source(SourceFile(name, text))
+
+
+# -- what may come next at a cursor (for completion) ------------------------------------------
+
+@attrs.frozen
+class Expected:
+    """What the grammar lets come next at a cursor, as the parser reads the statement up to it
+    (the word being typed there left out)."""
+
+    #: The accepted tokens: the grammar's literal words and punctuation as written (`rule`, `{`),
+    #: a word that only other words may follow as the phrases it starts (`starts with`, `is absent`),
+    #: other terminals by name (`NAME`, `STRING`, `REGEX`, `NUMBER`, `UNIT`, `SEVERITY`, `RULE_ID`,
+    #: `COMPARE`, `ADD_OP`, `MUL_OP`, `$END`). Empty inside a string, a regular expression or a comment.
+    tokens: frozenset[str] = frozenset()
+    #: The tokens of the statement before the cursor, in the same terms, the nearest last.
+    before: tuple[str, ...] = ()
+    #: The expression right before the last one or two of those tokens: `recipient` in
+    #: `recipient.`, `l.domain` in `l.domain not in`, `text` in `text matches`.
+    operand: ast.Expr | None = None
+    #: The quantifier variables in scope, outermost first, each with the expression it goes over.
+    variables: tuple[tuple[str, ast.Expr], ...] = ()
+
+
+_EXPRESSIONS = typing.get_args(ast.Expr)
+_TYPED_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+_MAX_PHRASE_WORDS = 4
+_MAX_FALSE_STARTS = 8
+
+
+@functools.lru_cache(maxsize=1)
+def _literals() -> dict[str, str]:
+    """Terminal name -> the text of the terminals the grammar writes literally."""
+    return {t.name: t.pattern.value for t in _lark().terminals if t.pattern.type == "str"}
+
+
+def _term(name: str) -> str:
+    return _literals().get(name, name)
+
+
+def _typed_word_start(text: str, offset: int) -> int:
+    """Where the name, keyword or rule id being typed at `offset` begins (`offset` when none is)."""
+    start = offset
+    while start > 0 and text[start - 1] in _TYPED_WORD_CHARS:
+        start -= 1
+    while start < offset and not (text[start].isalpha() or text[start] == "_"):
+        start += 1  # digits and '-' before the first letter are a number or an operator
+    return start
+
+
+def expected_at(text: str, offset: int) -> Expected:
+    """What may be written at `offset` in `text`: the parser reads the statement holding the
+    cursor up to the word being typed there. The text after the cursor is not read; a token
+    before it that the parser cannot take is left out, so that an unfinished or broken statement
+    still says what may come next."""
+    offset = max(0, min(offset, len(text)))
+    cut = _typed_word_start(text, offset)
+    starts = _statement_groups(text[:cut]) or [0]
+    index = len(starts) - 1
+    while True:
+        start = starts[index]
+        # Blanks keep the offsets of the text, so that the nodes built from it have their real spans.
+        visible = " " * start + text[start:cut]
+        read = _read(visible)
+        if isinstance(read, Expected):
+            return read
+        begin, end = read
+        # A line can start with a statement's keyword inside a statement (`category: "…"` in an
+        # example's message): when what is read from there breaks on that line, read from the
+        # statement before.
+        if index > 0 and len(starts) - index < _MAX_FALSE_STARTS and "\n" not in visible[start:begin]:
+            index -= 1
+            continue
+        return _expected_despite(visible, begin, end)
+
+
+def _expected_despite(text: str, begin: int, end: int) -> Expected:
+    """What the parser accepts at the end of `text` when the tokens it cannot take, the first
+    from `begin` to `end`, are left out."""
+    for _ in range(MAX_SYNTAX_ERRORS):
+        text = text[:begin] + " " * (end - begin) + text[end:]
+        read = _read(text)
+        if isinstance(read, Expected):
+            return read
+        begin, end = read
+    return Expected()
+
+
+def _read(text: str) -> Expected | tuple[int, int]:
+    """What the parser accepts at the end of `text`, or where the first token it cannot take
+    begins and ends (nothing is accepted inside a string or regular expression left open)."""
+    try:
+        return _expected_after(text)
+    except UnexpectedInput as error:
+        begin, end = _unexpected_extent(error)
+        return Expected() if _opens_literal(text, error, begin) else (begin, end)
+
+
+def _unexpected_extent(error: UnexpectedInput) -> tuple[int, int]:
+    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+        return error.token.start_pos, max(error.token.end_pos, error.token.start_pos + 1)
+    position = getattr(error, "pos_in_stream", None) or 0
+    return position, position + 1
+
+
+def _opens_literal(text: str, error: UnexpectedInput, begin: int) -> bool:
+    """Whether the text ends inside a string or regular expression that opens at `begin` (its
+    closing quote or slash not written yet)."""
+    if "\n" in text[begin:]:
+        return False
+    if isinstance(error, UnexpectedCharacters):
+        return text[begin] in "\"/"
+    return isinstance(error, UnexpectedToken) and error.token.value == "/" and "REGEX" in (error.expected or ())
+
+
+def _expected_after(text: str) -> Expected:
+    """What the parser accepts at the end of `text`; raises UnexpectedInput where it cannot go on."""
+    parser = _lark().parse_interactive(text)
+    before: list[str] = []
+    comments: list[Token] = []
+    _comment_sink.tokens = comments
+    try:
+        for token in parser.iter_parse():
+            before.append(_term(token.type))
+    finally:
+        _comment_sink.tokens = None
+    if comments and comments[-1].end_pos == len(text):
+        return Expected()  # the cursor is in a comment
+    tokens = frozenset(phrase for name in parser.accepts() for phrase in _phrases(parser, name))
+    source = SourceFile("<text>", text)
+    stack = parser.parser_state.value_stack
+    return Expected(tokens, tuple(before), _operand(stack, source), _quantifier_variables(stack, source))
+
+
+def _phrases(parser, name: str, words: int = 1) -> list[str]:
+    """The accepted terminal `name` in the terms of `Expected.tokens`: a word after which the
+    grammar allows only words becomes the phrases it starts (`is` -> `is present`, `is absent`)."""
+    word = _literals().get(name)
+    if word is None or not word.isalpha() or words >= _MAX_PHRASE_WORDS:
+        return [word or name]
+    follower = parser.copy(deepcopy_values=False)
+    follower.feed_token(Token(name, word))
+    following = follower.accepts()
+    if not following or not all(_literals().get(n, "").isalpha() for n in following):
+        return [word]
+    return [f"{word} {rest}" for n in sorted(following) for rest in _phrases(follower, n, words + 1)]
+
+
+def _expression(value, source: SourceFile) -> ast.Expr | None:
+    if not isinstance(value, Tree):
+        return None
+    try:
+        node = build_node(value, source)
+    except VisitError:  # a malformed literal the grammar let through
+        return None
+    return node if isinstance(node, _EXPRESSIONS) else None
+
+
+def _operand(stack: list, source: SourceFile) -> ast.Expr | None:
+    """The expression below the last one or two tokens on the parser's value stack."""
+    for depth in (2, 3):
+        if len(stack) < depth or not all(isinstance(v, Token) for v in stack[len(stack) - depth + 1:]):
+            return None
+        if isinstance(stack[-depth], Tree):
+            return _expression(stack[-depth], source)
+    return None
+
+
+def _quantifier_variables(stack: list, source: SourceFile) -> tuple[tuple[str, ast.Expr], ...]:
+    """The variables of the quantifiers still open on the value stack after their `:`
+    (`any(a in attachments: …`)."""
+    found = []
+    for index in range(len(stack) - 5):
+        kind, _lpar, variable, _in, over, colon = stack[index : index + 6]
+        if (isinstance(kind, Tree) and kind.data == "quantifier_kind" and isinstance(variable, Tree)
+                and getattr(colon, "type", None) == "COLON"):
+            source_expr = _expression(over, source)
+            if source_expr is not None:
+                found.append((str(variable.children[0]), source_expr))
+    return tuple(found)

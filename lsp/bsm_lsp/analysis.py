@@ -10,12 +10,8 @@ from pathlib import Path
 from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec
 
-from bsm_rules.language import ast
-from bsm_rules.language.checker import CheckedPolicy, PolicyUnit
-from bsm_rules.core.diagnostics import Diagnostic, Severity
-from bsm_rules.language.examples import ExampleCase
-from bsm_rules.language.pipeline import check_source
-from bsm_rules.core.source import SourceFile
+from bsm_rules.core import Diagnostic, Severity, SourceFile
+from bsm_rules.language import CheckedPolicy, ExampleCase, PolicyUnit, ast, check_source
 
 from .evaluation import SampleRun
 from .incremental import ParseCache

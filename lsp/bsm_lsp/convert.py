@@ -8,10 +8,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from bsm_rules.language import ast
-from bsm_rules.core.diagnostics import Diagnostic, Severity
-from bsm_rules.language.loader import resolve_include
-from bsm_rules.core.resources import diagnostic_page
+from bsm_rules.core import Diagnostic, Severity, diagnostic_page
+from bsm_rules.language import ast, resolve_include
 
 from .analysis import Analysis
 

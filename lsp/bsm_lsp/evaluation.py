@@ -8,10 +8,10 @@ from pathlib import Path
 
 import attrs
 
-from bsm_rules.language.checker import CheckedPolicy
-from bsm_rules.core.errors import BsmError
-from bsm_rules.messages.inputs import InputError, read_inputs
-from bsm_rules.engine.policy import Policy
+from bsm_rules.core import BsmError
+from bsm_rules.engine import Policy
+from bsm_rules.language import CheckedPolicy
+from bsm_rules.messages import InputError, read_inputs
 
 __all__ = ["SampleRun", "evaluate_samples", "sample_files", "MAX_SAMPLES"]
 

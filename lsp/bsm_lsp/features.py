@@ -1,9 +1,10 @@
-"""The LSP feature handlers: hover, completion, navigation, symbols, formatting, semantic tokens,
-folding, code actions and code lenses, registered on the server."""
+"""The LSP features: hover, completion, navigation, symbols, formatting, semantic tokens, folding,
+code actions and code lenses, each a function from a document's analysis (or, for those that read
+other documents, the workspace or the samples, the session) and the request's parameters to its
+answer. The server registers them."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from pathlib import Path
@@ -11,12 +12,9 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from bsm_rules.language import ast
-from bsm_rules.language.examples import ExampleCase, expand_example
-from bsm_rules.language.formatter import format_policy, format_statements
-from bsm_rules.language.loader import read_source
-from bsm_rules.language.parser import parse_source
-from bsm_rules.core.source import SourceFile
+from bsm_rules.core import SourceFile
+from bsm_rules.language import (ExampleCase, ast, expand_example, format_policy, format_statements, parse_source,
+                                read_source)
 
 from .analysis import Analysis
 from .completion import complete
@@ -25,25 +23,31 @@ from .evaluation import SampleRun, evaluate_samples, sample_files
 from .hover import hover_at
 from .index import RENAMABLE, Occurrence
 from .positions import LineIndex
-from .server import guarded, server
-from .tokens import KEYWORDS, LEGEND, semantic_tokens
+from .session import Session
+from .tokens import KEYWORDS, semantic_tokens
 
-__all__ = ["EVALUATE_COMMAND"]
+__all__ = [
+    "CODE_ACTION_OPTIONS", "COMPLETION_OPTIONS", "EVALUATE_COMMAND", "code_actions", "code_lenses",
+    "completion", "definition", "document_symbols", "evaluate_command", "folding_ranges", "formatting", "hover",
+    "prepare_rename", "range_formatting", "references", "rename", "semantic_tokens_full", "workspace_symbols",
+]
 
 EVALUATE_COMMAND = "bsm.evaluateSamples"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RULE_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
 
-async def _at(params) -> tuple[Analysis, int]:
-    analysis = await server.analysis(params.text_document.uri)
-    return analysis, analysis.lines().offset(params.position)
+COMPLETION_OPTIONS = types.CompletionOptions(trigger_characters=[".", "@"])
+CODE_ACTION_OPTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix])
 
 
-async def _symbol_at(params) -> tuple[Analysis, Occurrence | None]:
-    """The analysis and the named thing (pattern, list, rule id, …) at the request's position."""
-    analysis, offset = await _at(params)
-    return analysis, analysis.index.at(analysis.path, offset)
+def _offset(analysis: Analysis, params) -> int:
+    return analysis.lines().offset(params.position)
+
+
+def _symbol_at(analysis: Analysis, params) -> Occurrence | None:
+    """The named thing (pattern, list, rule id, …) at the request's position."""
+    return analysis.index.at(analysis.path, _offset(analysis, params))
 
 
 def _location(analysis: Analysis, occurrence: Occurrence) -> types.Location:
@@ -53,11 +57,8 @@ def _location(analysis: Analysis, occurrence: Occurrence) -> types.Location:
 
 # -- hover and completion -------------------------------------------------------------------------
 
-@server.feature(types.TEXT_DOCUMENT_HOVER)
-@guarded
-async def hover(params: types.HoverParams) -> types.Hover | None:
-    analysis, offset = await _at(params)
-    found = hover_at(analysis, offset)
+def hover(analysis: Analysis, params: types.HoverParams) -> types.Hover | None:
+    found = hover_at(analysis, _offset(analysis, params))
     if found is None:
         return None
     text, span = found
@@ -65,16 +66,13 @@ async def hover(params: types.HoverParams) -> types.Hover | None:
                        range=analysis.lines().span_range(span))
 
 
-@server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "@"]))
-@guarded
-async def completion(params: types.CompletionParams) -> types.CompletionList:
-    analysis, offset = await _at(params)
-    return types.CompletionList(is_incomplete=False, items=complete(analysis, offset))
+def completion(analysis: Analysis, params: types.CompletionParams) -> types.CompletionList:
+    return types.CompletionList(is_incomplete=False, items=complete(analysis, _offset(analysis, params)))
 
 
 # -- navigation -----------------------------------------------------------------------------------
 
-async def _related_analyses(analysis: Analysis, occurrence: Occurrence) -> list[Analysis]:
+async def _related_analyses(session: Session, analysis: Analysis, occurrence: Occurrence) -> list[Analysis]:
     """The analysis itself plus those of other open documents that read the file defining the
     symbol (so references in files that include this one are found too)."""
     definitions = analysis.index.definitions(occurrence.key)
@@ -82,19 +80,20 @@ async def _related_analyses(analysis: Analysis, occurrence: Occurrence) -> list[
         return [analysis]
     home = definitions[0].path
     found = [analysis]
-    for uri in list(server.workspace.text_documents):
+    for uri in session.open_documents():
         if uri == analysis.uri:
             continue
-        other = await server.analysis(uri)
+        other = await session.analysis(uri)
         if other.path == home or home in other.dependencies:
             found.append(other)
     return found
 
 
-async def _occurrences(analysis: Analysis, occurrence: Occurrence) -> list[tuple[Analysis, Occurrence]]:
+async def _occurrences(session: Session, analysis: Analysis,
+                       occurrence: Occurrence) -> list[tuple[Analysis, Occurrence]]:
     seen: set[tuple[str, int, int]] = set()
     result = []
-    for other in await _related_analyses(analysis, occurrence):
+    for other in await _related_analyses(session, analysis, occurrence):
         for found in other.index.of(occurrence.key):
             place = (found.path, found.span.start, found.span.end)
             if place not in seen:
@@ -103,38 +102,32 @@ async def _occurrences(analysis: Analysis, occurrence: Occurrence) -> list[tuple
     return result
 
 
-@server.feature(types.TEXT_DOCUMENT_DEFINITION)
-@guarded
-async def definition(params: types.DefinitionParams) -> list[types.Location] | None:
-    analysis, occurrence = await _symbol_at(params)
+def definition(analysis: Analysis, params: types.DefinitionParams) -> list[types.Location] | None:
+    occurrence = _symbol_at(analysis, params)
     if occurrence is None:
         return None
     return [_location(analysis, d) for d in analysis.index.definitions(occurrence.key)] or None
 
 
-@server.feature(types.TEXT_DOCUMENT_REFERENCES)
-@guarded
-async def references(params: types.ReferenceParams) -> list[types.Location] | None:
-    analysis, occurrence = await _symbol_at(params)
+async def references(session: Session, params: types.ReferenceParams) -> list[types.Location] | None:
+    analysis = await session.analysis(params.text_document.uri)
+    occurrence = _symbol_at(analysis, params)
     if occurrence is None:
         return None
-    return [_location(owner, found) for owner, found in await _occurrences(analysis, occurrence)
+    return [_location(owner, found) for owner, found in await _occurrences(session, analysis, occurrence)
             if params.context.include_declaration or not found.definition]
 
 
-@server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-@guarded
-async def prepare_rename(params: types.PrepareRenameParams) -> types.Range | None:
-    analysis, occurrence = await _symbol_at(params)
+def prepare_rename(analysis: Analysis, params: types.PrepareRenameParams) -> types.Range | None:
+    occurrence = _symbol_at(analysis, params)
     if occurrence is None or occurrence.kind not in RENAMABLE or not analysis.index.definitions(occurrence.key):
         return None
     return analysis.lines().span_range(occurrence.span)
 
 
-@server.feature(types.TEXT_DOCUMENT_RENAME)
-@guarded
-async def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
-    analysis, occurrence = await _symbol_at(params)
+async def rename(session: Session, params: types.RenameParams) -> types.WorkspaceEdit | None:
+    analysis = await session.analysis(params.text_document.uri)
+    occurrence = _symbol_at(analysis, params)
     if occurrence is None or not analysis.index.definitions(occurrence.key):
         return None
     valid = _RULE_ID if occurrence.kind == "rule" else _NAME
@@ -146,7 +139,7 @@ async def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
     if _is_defined(analysis, occurrence.kind, params.new_name):
         raise JsonRpcInvalidParams(message=f"`{params.new_name}` is already defined")
     changes: dict[str, list[types.TextEdit]] = {}
-    for owner, found in await _occurrences(analysis, occurrence):
+    for owner, found in await _occurrences(session, analysis, occurrence):
         location = _location(owner, found)
         changes.setdefault(location.uri, []).append(types.TextEdit(range=location.range, new_text=params.new_name))
     return types.WorkspaceEdit(changes=changes)
@@ -190,10 +183,7 @@ def _statement_symbol(statement) -> tuple[str, str, object] | None:
     return (statement.name.name, kind, statement.name) if kind else None
 
 
-@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-@guarded
-async def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
-    analysis = await server.analysis(params.text_document.uri)
+def document_symbols(analysis: Analysis, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
     unit = analysis.unit
     lines = analysis.lines()
     symbols = []
@@ -244,32 +234,29 @@ def _policy_files(root: str | None) -> list[Path]:
     return found[:MAX_WORKSPACE_FILES]
 
 
-async def _workspace_policies() -> dict[str, tuple[str, ast.Policy, LineIndex]]:
+async def _workspace_policies(session: Session) -> dict[str, tuple[str, ast.Policy, LineIndex]]:
     """Every policy of the workspace by path: open documents and what they include (as the
     editor has them), then the `.bsm` files of the workspace folder."""
     found: dict[str, tuple[str, ast.Policy, LineIndex]] = {}
-    for uri in list(server.workspace.text_documents):
-        analysis = await server.analysis(uri)
+    for uri in session.open_documents():
+        analysis = await session.analysis(uri)
         for unit in analysis.checked.units:
             found.setdefault(unit.path, (uri_of(unit.path, analysis), unit.ast, analysis.lines(unit.path)))
-    loop = asyncio.get_running_loop()
-    files = await loop.run_in_executor(server.checker_pool, _policy_files, server.workspace.root_path)
+    files = await session.in_worker(_policy_files, session.root_path)
     for file in files:
         path = str(file.resolve())
         if path in found:
             continue
-        policy = await loop.run_in_executor(server.checker_pool, _parse_file, file)
+        policy = await session.in_worker(_parse_file, file)
         if policy is not None:
-            found[path] = (file.as_uri(), policy, LineIndex(policy.span.source, server.workspace.position_codec))
+            found[path] = (file.as_uri(), policy, LineIndex(policy.span.source, session.codec))
     return found
 
 
-@server.feature(types.WORKSPACE_SYMBOL)
-@guarded
-async def workspace_symbols(params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation]:
+async def workspace_symbols(session: Session, params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation]:
     query = params.query.casefold()
     result = []
-    for uri, policy, lines in (await _workspace_policies()).values():
+    for uri, policy, lines in (await _workspace_policies(session)).values():
         for statement in policy.statements:
             described = _statement_symbol(statement)
             if described is None or isinstance(statement, (ast.Include, ast.OverrideDef, ast.DisableDef)):
@@ -291,10 +278,7 @@ def _parsed(analysis: Analysis) -> ast.Policy | None:
     return None if syntax else policy
 
 
-@server.feature(types.TEXT_DOCUMENT_FORMATTING)
-@guarded
-async def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
-    analysis = await server.analysis(params.text_document.uri)
+def formatting(analysis: Analysis, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
     policy = _parsed(analysis)
     if policy is None:
         return None
@@ -305,11 +289,8 @@ async def formatting(params: types.DocumentFormattingParams) -> list[types.TextE
                            new_text=formatted)]
 
 
-@server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
-@guarded
-async def range_formatting(params: types.DocumentRangeFormattingParams) -> list[types.TextEdit] | None:
+def range_formatting(analysis: Analysis, params: types.DocumentRangeFormattingParams) -> list[types.TextEdit] | None:
     """The statements the range touches, formatted as `bsm fmt` formats them."""
-    analysis = await server.analysis(params.text_document.uri)
     policy = _parsed(analysis)
     if policy is None:
         return None
@@ -323,17 +304,11 @@ async def range_formatting(params: types.DocumentRangeFormattingParams) -> list[
 
 # -- semantic tokens and folding ------------------------------------------------------------------
 
-@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
-@guarded
-async def semantic_tokens_full(params: types.SemanticTokensParams) -> types.SemanticTokens:
-    analysis = await server.analysis(params.text_document.uri)
+def semantic_tokens_full(analysis: Analysis, params: types.SemanticTokensParams) -> types.SemanticTokens:
     return types.SemanticTokens(data=semantic_tokens(analysis))
 
 
-@server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
-@guarded
-async def folding_ranges(params: types.FoldingRangeParams) -> list[types.FoldingRange]:
-    analysis = await server.analysis(params.text_document.uri)
+def folding_ranges(analysis: Analysis, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
     unit = analysis.unit
     ranges = []
     for statement in unit.ast.statements if unit else ():
@@ -359,11 +334,7 @@ async def folding_ranges(params: types.FoldingRangeParams) -> list[types.Folding
 
 # -- code actions ---------------------------------------------------------------------------------
 
-@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
-@guarded
-async def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
-    analysis = await server.analysis(params.text_document.uri)
+def code_actions(analysis: Analysis, params: types.CodeActionParams) -> list[types.CodeAction]:
     lines = analysis.lines()
     first, last = lines.offset(params.range.start), lines.offset(params.range.end)
     actions = []
@@ -400,35 +371,35 @@ def _silence_action(analysis: Analysis, diagnostic, lsp_diagnostic) -> types.Cod
 
 # -- code lens: the policy on the workspace's sample messages ------------------------------------
 
-async def _sample_run(analysis: Analysis) -> SampleRun:
-    glob = server.samples_glob
+async def _sample_run(session: Session, analysis: Analysis) -> SampleRun:
+    glob = session.samples_glob
     if analysis.sample_run is not None and analysis.sample_run[0] == glob:
         return analysis.sample_run[1]
 
     def evaluate() -> SampleRun:
-        return evaluate_samples(analysis.checked, sample_files(server.workspace.root_path, glob))
+        return evaluate_samples(analysis.checked, sample_files(session.root_path, glob))
 
-    run = await asyncio.get_running_loop().run_in_executor(server.checker_pool, evaluate)
+    run = await session.in_worker(evaluate)
     analysis.sample_run = (glob, run)
     return run
 
 
-def _test_file(analysis: Analysis) -> SourceFile | None:
+def _test_file(session: Session, analysis: Analysis) -> SourceFile | None:
     """`NAME.test.bsm` beside the policy, as open in the editor, else as saved."""
     if analysis.path.startswith("<") or analysis.path.endswith(".test.bsm"):
         return None
     path = str(Path(analysis.path).with_suffix(".test.bsm"))
-    text = server.overlay().get(path)
+    text = session.overlay().get(path)
     try:
         return SourceFile(path, text) if text is not None else read_source(path)
     except (OSError, UnicodeDecodeError):
         return None
 
 
-def _example_cases(analysis: Analysis) -> list[ExampleCase]:
+def _example_cases(session: Session, analysis: Analysis) -> list[ExampleCase]:
     """The example cases that test this policy: its own, and those of its test file (expanded
     again only when that file's text changes)."""
-    test_file = _test_file(analysis)
+    test_file = _test_file(session, analysis)
     test_text = test_file.text if test_file is not None else None
     if analysis.example_cases is not None and analysis.example_cases[0] == test_text:
         return analysis.example_cases[1]
@@ -452,14 +423,12 @@ def _rule_lens_title(run: SampleRun, rule_id: str, disabled: bool, cases: list[E
     return f"{examples} · {flagged} of {run.total} samples flagged · evaluate on samples"
 
 
-@server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-@guarded
-async def code_lenses(params: types.CodeLensParams) -> list[types.CodeLens]:
-    analysis = await server.analysis(params.text_document.uri)
+async def code_lenses(session: Session, params: types.CodeLensParams) -> list[types.CodeLens]:
+    analysis = await session.analysis(params.text_document.uri)
     unit = analysis.unit
     lines = analysis.lines()
-    run = await _sample_run(analysis)
-    cases = _example_cases(analysis)
+    run = await _sample_run(session, analysis)
+    cases = _example_cases(session, analysis)
     lenses = []
     for statement in unit.ast.statements if unit else ():
         if isinstance(statement, ast.PolicyHeader):
@@ -474,12 +443,10 @@ async def code_lenses(params: types.CodeLensParams) -> list[types.CodeLens]:
     return lenses
 
 
-@server.command(EVALUATE_COMMAND)
-@guarded
-async def evaluate_command(uri: str, rule_id: str | None = None) -> dict:
+async def evaluate_command(session: Session, uri: str, rule_id: str | None = None) -> dict:
     """Evaluate the policy on the samples; returns (and shows) the verdict counts."""
-    analysis = await server.analysis(uri)
-    run = await _sample_run(analysis)
+    analysis = await session.analysis(uri)
+    run = await _sample_run(session, analysis)
     result = {"total": run.total, "verdicts": run.verdicts, "problem": run.problem}
     text = run.summary()
     if rule_id is not None:
@@ -489,6 +456,6 @@ async def evaluate_command(uri: str, rule_id: str | None = None) -> dict:
         if not run.problem:
             text = f"{rule_id}: {len(flagged)} of {run.total} samples flagged" + (
                 f" ({', '.join(flagged[:10])}{', …' if len(flagged) > 10 else ''})" if flagged else "")
-    server.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=text))
+    session.show_message(text)
     return result
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from bsm_rules.language import ContextSymbol, FieldSymbol, VariableSymbol, ast
-from bsm_rules.language.formatter import format_policy
+from bsm_rules.language import ContextSymbol, FieldSymbol, VariableSymbol, ast, format_policy
 from bsm_rules.library import BUILTINS, Field
 
 from .analysis import Analysis

@@ -9,10 +9,8 @@ import threading
 
 import attrs
 
-from bsm_rules.language import ast
-from bsm_rules.core.diagnostics import Diagnostic
-from bsm_rules.language.parser import STATEMENT_KEYWORDS, parse_source
-from bsm_rules.core.source import SourceFile, Span
+from bsm_rules.core import Diagnostic, SourceFile, Span
+from bsm_rules.language import STATEMENT_KEYWORDS, ast, parse_source
 
 __all__ = ["ParseCache", "statement_groups", "relocate"]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import attrs
 
-from bsm_rules.language import ast
-from bsm_rules.language.checker import CheckedPolicy
-from bsm_rules.core.source import Span
+from bsm_rules.core import Span
+from bsm_rules.language import CheckedPolicy, ast
 
 __all__ = ["Occurrence", "SymbolIndex", "RENAMABLE", "build_index", "nodes_at", "symbol_key"]
 

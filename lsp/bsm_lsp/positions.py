@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from bsm_rules.core.source import SourceFile, Span
+from bsm_rules.core import SourceFile, Span
 
 __all__ = ["LineIndex"]
 

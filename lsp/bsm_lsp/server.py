@@ -1,5 +1,5 @@
-"""The bsm language server: document state, debounced diagnostics, and the LSP feature handlers
-(thin wrappers over the bsm_rules pipeline and this package's feature modules)."""
+"""The bsm language server: document state, debounced diagnostics, and the registration of every
+LSP handler (the features are plain functions of this package's feature modules)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,28 @@ import gc
 import inspect
 import logging
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
+from pygls.workspace import PositionCodec
 
 from bsm_rules import __version__
 
+from . import features
 from .analysis import Analysis, analyze, document_path
 from .convert import to_lsp_diagnostics
+from .tokens import LEGEND
 
-__all__ = ["BsmLanguageServer", "serve", "server"]
+__all__ = ["DOCUMENT_FEATURES", "SESSION_FEATURES", "BsmLanguageServer", "serve", "server"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE_MS = 30
+T = TypeVar("T")
 
 
 class BsmLanguageServer(LanguageServer):
@@ -68,6 +74,24 @@ class BsmLanguageServer(LanguageServer):
         if current is not None and current.version == version:
             self.analyses[uri] = result
         return result
+
+    # -- the session the features see
+    def open_documents(self) -> list[str]:
+        return list(self.workspace.text_documents)
+
+    @property
+    def root_path(self) -> str | None:
+        return self.workspace.root_path
+
+    @property
+    def codec(self) -> PositionCodec:
+        return self.workspace.position_codec
+
+    async def in_worker(self, function: Callable[..., T], *args) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.checker_pool, function, *args)
+
+    def show_message(self, text: str) -> None:
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=text))
 
     def dependents(self, path: str) -> list[str]:
         """Open documents whose last analysis read the file at `path`."""
@@ -270,10 +294,68 @@ def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
         server.test_file_changed(path)
 
 
+# -- the features -------------------------------------------------------------------------------
+
+#: LSP method -> (feature answering from the document's analysis, its registration options)
+DOCUMENT_FEATURES = {
+    types.TEXT_DOCUMENT_HOVER: (features.hover, None),
+    types.TEXT_DOCUMENT_COMPLETION: (features.completion, features.COMPLETION_OPTIONS),
+    types.TEXT_DOCUMENT_DEFINITION: (features.definition, None),
+    types.TEXT_DOCUMENT_PREPARE_RENAME: (features.prepare_rename, None),
+    types.TEXT_DOCUMENT_DOCUMENT_SYMBOL: (features.document_symbols, None),
+    types.TEXT_DOCUMENT_FORMATTING: (features.formatting, None),
+    types.TEXT_DOCUMENT_RANGE_FORMATTING: (features.range_formatting, None),
+    types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL: (features.semantic_tokens_full, LEGEND),
+    types.TEXT_DOCUMENT_FOLDING_RANGE: (features.folding_ranges, None),
+    types.TEXT_DOCUMENT_CODE_ACTION: (features.code_actions, features.CODE_ACTION_OPTIONS),
+}
+
+#: LSP method -> feature that reads the session too: other open documents, the workspace folder,
+#: the sample messages
+SESSION_FEATURES = {
+    types.TEXT_DOCUMENT_REFERENCES: features.references,
+    types.TEXT_DOCUMENT_RENAME: features.rename,
+    types.WORKSPACE_SYMBOL: features.workspace_symbols,
+    types.TEXT_DOCUMENT_CODE_LENS: features.code_lenses,
+}
+
+
+def _on_document(feature):
+    """The handler that answers a request with `feature(analysis of the document, params)`."""
+    async def handler(params):
+        return feature(await server.analysis(params.text_document.uri), params)
+    handler.__name__ = handler.__qualname__ = feature.__name__
+    return handler
+
+
+def _on_session(feature):
+    """The handler that answers a request with `feature(the server as the session, params)`."""
+    async def handler(params):
+        return await feature(server, params)
+    handler.__name__ = handler.__qualname__ = feature.__name__
+    return handler
+
+
+def _register_features() -> None:
+    for method, (feature, options) in DOCUMENT_FEATURES.items():
+        server.feature(method, options)(guarded(_on_document(feature)))
+    for method, feature in SESSION_FEATURES.items():
+        server.feature(method)(guarded(_on_session(feature)))
+
+
+_register_features()
+
+
+@server.command(features.EVALUATE_COMMAND)
+@guarded
+async def evaluate_command(uri: str, rule_id: str | None = None) -> dict:
+    """Evaluate the policy on the samples; returns (and shows) the verdict counts."""
+    return await features.evaluate_command(server, uri, rule_id)
+
+
 def serve(tcp: tuple[str, int] | None = None) -> int:
     """Run the server over stdio, or on a TCP port for debugging; returns the exit status."""
     logging.basicConfig(level=logging.WARNING, format="bsm lsp: %(levelname)s %(message)s")
-    from . import features  # noqa: F401 - registers the feature handlers on `server`
 
     # Each analysis of a long policy allocates tens of thousands of AST nodes, which rarely form
     # cycles: collecting less often (and never scanning what start-up loaded) keeps the cyclic

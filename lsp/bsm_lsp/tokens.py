@@ -8,8 +8,7 @@ import re
 
 from lsprotocol import types
 
-from bsm_rules.language import ast
-from bsm_rules.language.parser import grammar_keywords
+from bsm_rules.language import ast, grammar_keywords
 
 from .analysis import Analysis
 

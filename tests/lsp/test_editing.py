@@ -62,6 +62,69 @@ async def test_completion_in_context(client, tmp_path):
     assert {"message", "when", "require", "forbid", "severity", "note"} <= set(labels)
 
 
+RANKING = '''pattern review_ask = /review/
+pattern refund_ask = /refund/
+list gifts = ["gift card"]
+domains carriers = ["ups.com"]
+category promo {
+  reasons coupon, sale
+}
+
+rule r error {
+  forbid text matches 
+}
+'''
+
+
+async def ranked_labels(client, uri, line, character) -> list[str]:
+    """The labels in the order the editor shows them: by sort text."""
+    result = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=position(line, character)))
+    return [item.label for item in sorted(result.items, key=lambda item: item.sort_text)]
+
+
+async def test_completion_offers_patterns_first_after_matches(client, tmp_path):
+    uri = open_document(client, tmp_path / "rank.bsm", RANKING)
+    labels = await ranked_labels(client, uri, 9, 22)
+    assert labels[:2] == ["refund_ask", "review_ask"]
+    assert {"text", "subject", "gifts", "promo", "lower"} <= set(labels[2:])
+    assert "not" not in labels  # `matches` takes a pattern, never a condition
+
+
+async def test_completion_offers_lists_first_after_in_and_categories_in_the_list(client, tmp_path):
+    uri = open_document(client, tmp_path / "rank.bsm", RANKING)
+    change_document(client, uri, 2, (9, 9), (9, 22), "subject not in ")
+    labels = await ranked_labels(client, uri, 9, 24)
+    assert labels[:2] == ["carriers", "gifts"]  # word lists and domain lists: what `in` looks in
+    assert {"text", "review_ask", "promo"} <= set(labels[2:])
+    # `category in [promo, …]`: the list holds category names or contact reasons
+    change_document(client, uri, 3, (9, 9), (9, 24), "category in [")
+    labels = await ranked_labels(client, uri, 9, 22)
+    assert set(labels[:3]) == {"promo", "coupon", "sale"}
+    # what a quantifier goes over: the fields and built-ins that hold lists
+    change_document(client, uri, 4, (9, 9), (9, 22), "any(a in ")
+    labels = await ranked_labels(client, uri, 9, 18)
+    assert max(labels.index(name) for name in ("attachments", "links", "emails")) < labels.index("text")
+
+
+async def test_completion_inside_an_example_and_after_severity(client, tmp_path):
+    text = ('rule no-gift error {\n  forbid text contains "gift"\n}\n\nrule other warning {\n  severity \n}\n\n'
+            'example "gift" {\n  \n}\n\noverride no-gift {\n  severity \n}\n')
+    uri = open_document(client, tmp_path / "example.bsm", text)
+    assert await completion_labels(client, uri, 5, 11) == ["error", "warning", "info"]
+    assert await completion_labels(client, uri, 13, 11) == ["error", "warning", "info"]
+    entries = ["context", "expect", "fires", "for each row in", "message", "not fires"]
+    assert await completion_labels(client, uri, 9, 2) == entries
+    change_document(client, uri, 2, (9, 2), (9, 2), "expect ")
+    assert await completion_labels(client, uri, 9, 9) == ["allow", "warn", "block"]
+    change_document(client, uri, 3, (9, 2), (9, 9), "not fires ")
+    assert await completion_labels(client, uri, 9, 12) == ["no-gift"]
+    change_document(client, uri, 4, (9, 2), (9, 12), 'message { body: "a gift" }\n  ')
+    assert await completion_labels(client, uri, 10, 2) == entries
+    change_document(client, uri, 5, (9, 19), (9, 19), "# more ")  # inside a string: nothing
+    assert await completion_labels(client, uri, 9, 23) == []
+
+
 async def test_formatting_matches_bsm_fmt(client, tmp_path):
     path = tmp_path / "unformatted.bsm"
     path.write_text(UNFORMATTED, encoding="utf-8")
