@@ -8,6 +8,7 @@ import functools
 import gc
 import inspect
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from typing import TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.io_ import run_async
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import PositionCodec
 
@@ -37,6 +39,8 @@ T = TypeVar("T")
 
 class BsmLanguageServer(LanguageServer):
     """A pygls server that keeps one analysis per open document and publishes its diagnostics."""
+
+    protocol: BsmProtocol
 
     def __init__(self) -> None:
         super().__init__("bsm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
@@ -372,7 +376,9 @@ async def evaluate_command(*arguments: str) -> dict:
 
 
 def serve(tcp: tuple[str, int] | None = None) -> int:
-    """Run the server over stdio, or on a TCP port for debugging; returns the exit status."""
+    """Run the server over stdio, or on a TCP port for debugging, until the client says `exit` or
+    goes away. Returns the exit status LSP asks for: 0 when the client sent `shutdown` first, else
+    1. Raises OSError when it cannot listen on the TCP address (in use, not this machine's)."""
     logging.basicConfig(level=logging.WARNING, format="bsm lsp: %(levelname)s %(message)s")
 
     # Each analysis of a long policy allocates tens of thousands of AST nodes, which rarely form
@@ -384,5 +390,33 @@ def serve(tcp: tuple[str, int] | None = None) -> int:
     if tcp is None:
         server.start_io()
     else:
-        server.start_tcp(*tcp)
-    return 0
+        asyncio.run(_serve_one_client(*tcp))
+    return 0 if server.protocol.shutdown_received else 1
+
+
+async def _serve_one_client(host: str, port: int) -> None:
+    """Listen on the TCP address for one client and serve it until it says `exit` or goes away.
+
+    pygls' own `start_tcp` lets the `exit` notification's SystemExit escape the connection's task,
+    where asyncio logs it as an unhandled exception, and keeps listening after a connection is reset.
+    """
+    finished = asyncio.Event()
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        listener.close()  # one client: a second would take over the first one's session
+        server.protocol.set_writer(writer)
+        try:
+            await run_async(stop_event=threading.Event(), reader=reader, protocol=server.protocol, logger=log,
+                            error_handler=server.report_server_error)
+        except SystemExit:  # how pygls ends the session on the exit notification
+            pass
+        except ConnectionError as error:
+            log.warning("the connection to the client was lost: %s", error)
+        finally:
+            writer.close()
+            finished.set()
+
+    listener = await asyncio.start_server(connection, host, port)
+    async with listener:
+        await finished.wait()
+    server.shutdown()
