@@ -13,7 +13,7 @@ from bsm_rules.language import ast, resolve_include
 
 from .analysis import Analysis
 
-__all__ = ["to_lsp", "to_lsp_diagnostics", "SEVERITIES", "uri_of"]
+__all__ = ["SEVERITIES", "message_lines", "to_lsp", "to_lsp_diagnostics", "uri_of"]
 
 SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -38,8 +38,14 @@ def _code_description(code: str) -> types.CodeDescription | None:
     return types.CodeDescription(href=page.as_uri()) if page.is_file() else None
 
 
+def message_lines(diagnostic: Diagnostic) -> list[str]:
+    """What `bsm lint` says of a diagnostic besides its location: the message, the notes, and a
+    `help:` line for each fix (a did-you-mean suggestion, for one)."""
+    return [diagnostic.message, *diagnostic.notes, *(f"help: {fix.title}" for fix in diagnostic.fixes)]
+
+
 def _message(diagnostic: Diagnostic) -> str:
-    return "\n".join((diagnostic.message, *diagnostic.notes))
+    return "\n".join(message_lines(diagnostic))
 
 
 def to_lsp(diagnostic: Diagnostic, analysis: Analysis) -> types.Diagnostic:

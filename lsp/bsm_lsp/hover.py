@@ -8,10 +8,12 @@ from bsm_rules.language import ContextSymbol, FieldSymbol, VariableSymbol, ast, 
 from bsm_rules.library import BUILTINS, Field
 
 from .analysis import Analysis
+from .convert import message_lines
 from .index import nodes_at
 from .samples import sample_match
 
-__all__ = ["hover_at", "describe_field", "describe_builtin", "describe_definition", "SEVERITY_DOCS"]
+__all__ = ["SEVERITY_DOCS", "UNKNOWN_NAME_CODES", "describe_builtin", "describe_definition", "describe_field",
+           "hover_at"]
 
 SEVERITY_DOCS = {
     "error": "**error**: the message is blocked (verdict `block`)",
@@ -20,8 +22,18 @@ SEVERITY_DOCS = {
 }
 
 
+#: The diagnostics of a name or value that is none of the known ones: those the core's
+#: `unknown_name` makes, and the unknown placeholder of a message.
+UNKNOWN_NAME_CODES = frozenset({"BSM201", "BSM202", "BSM203", "BSM204", "BSM205", "BSM206", "BSM212",
+                                "BSM601", "BSM602", "BSM603", "BSM604", "BSM607"})
+
+
 def hover_at(analysis: Analysis, offset: int):
-    """(markdown, span) for what is at `offset` in the document, or None."""
+    """(markdown, span) for what is at `offset` in the document, or None. Over an unknown name it
+    is what `bsm lint` says there, with its did-you-mean suggestion."""
+    for diagnostic in analysis.own_diagnostics():
+        if diagnostic.code in UNKNOWN_NAME_CODES and diagnostic.span.start <= offset <= diagnostic.span.end:
+            return "\n\n".join(message_lines(diagnostic)), diagnostic.span
     occurrence = analysis.index.at(analysis.path, offset)
     if occurrence is not None:
         text = describe_definition(analysis, occurrence.kind, occurrence.name)

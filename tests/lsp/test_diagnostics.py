@@ -4,6 +4,7 @@ ranges in UTF-16 units, after incremental edits, across includes, and never stal
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
@@ -11,8 +12,10 @@ from urllib.request import url2pathname
 import pytest
 
 from lsprotocol import types
-from lsp_session import change_document, open_document, span, wait_for_diagnostics
+from lsp_session import change_document, open_document, position, span, wait_for_diagnostics
 
+from bsm_rules.cli import main
+from bsm_rules.core import render
 from bsm_rules.engine.policy import check_policy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -67,6 +70,46 @@ async def test_same_findings_as_lint(client, tmp_path):
     assert [(d.code, d.range.start.line + 1, d.range.start.character + 1) for d in diagnostics] == [
         (d.code, d.span.line, d.span.column) for d in lint]
     assert {d.code for d in diagnostics} == {"BSM201", "BSM501", "BSM503"}
+    # The message says what `bsm lint` prints: the header's message, then each `= ` line.
+    notes = [[line.lstrip()[2:] for line in render(d).splitlines() if line.lstrip().startswith("= ")] for d in lint]
+    assert [d.message for d in diagnostics] == ["\n".join([d.message, *lines]) for d, lines in zip(lint, notes, strict=True)]
+
+
+MISSPELT = '''policy "p"
+
+rule no-x error {
+  forbid subjet contains "x" or lenght(body) > 3 or recipient.nmae == "a"
+}
+
+override no-y {
+  severity warning
+}
+'''
+
+
+async def test_the_did_you_mean_of_bsm_lint_is_in_the_diagnostic_and_in_the_hover(client, tmp_path):
+    path = tmp_path / "misspelt.bsm"
+    uri = open_document(client, path, MISSPELT)
+    diagnostics = await wait_for_diagnostics(client, uri, version=1)
+    assert [(d.code, d.range, d.message) for d in diagnostics] == [
+        ("BSM201", span(3, 9, 3, 15), "unknown name `subjet`\nhelp: did you mean `subject`?"),
+        ("BSM203", span(3, 32, 3, 38), "unknown function `lenght`\nhelp: did you mean `length`?"),
+        ("BSM202", span(3, 62, 3, 66), "a recipient has no field `nmae`"),
+        ("BSM206", span(6, 9, 6, 13), "unknown rule id `no-y`\nhelp: did you mean `no-x`?"),
+    ]
+    lint = io.StringIO()
+    main(["lint", str(path)], out=lint, err=lint)
+    for help_line in ("help: did you mean `subject`?", "help: did you mean `length`?", "help: did you mean `no-x`?"):
+        assert f"= {help_line}" in lint.getvalue()
+    hovers = [await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=position(line, character)))
+        for line, character in [(3, 12), (3, 32), (3, 66), (6, 11)]]
+    assert [(hover.range, hover.contents.value) for hover in hovers] == [
+        (span(3, 9, 3, 15), "unknown name `subjet`\n\nhelp: did you mean `subject`?"),
+        (span(3, 32, 3, 38), "unknown function `lenght`\n\nhelp: did you mean `length`?"),
+        (span(3, 62, 3, 66), "a recipient has no field `nmae`"),
+        (span(6, 9, 6, 13), "unknown rule id `no-y`\n\nhelp: did you mean `no-x`?"),
+    ]
 
 
 async def test_non_bmp_characters_before_the_error_count_as_two_utf16_units(client, tmp_path):
@@ -90,7 +133,7 @@ async def test_ranges_follow_incremental_edits(client, tmp_path):
     change_document(client, uri, 4, (4, 20), (4, 20), "  # 🚫")
     diagnostics = await wait_for_diagnostics(client, uri, version=4)
     assert [(d.code, d.range, d.message) for d in diagnostics] == [
-        ("BSM201", span(5, 9, 5, 13), "unknown name `txet`"),
+        ("BSM201", span(5, 9, 5, 13), "unknown name `txet`\nhelp: did you mean `text`?"),
     ]
 
 
