@@ -25,6 +25,7 @@ __all__ = ["BsmProtocol", "RejectedMessage", "strict_converter"]
 
 log = logging.getLogger(__name__)
 
+
 def strict_converter() -> Converter:
     """pygls' converter, except that a string, integer or boolean in a message must be one: cattrs
     would make `"uri": []` the string "[]", `"line": "1"` or `true` the line 1."""
@@ -84,9 +85,13 @@ class BsmProtocol(LanguageServerProtocol):
         if message_type is None:  # a method lsprotocol does not know: pygls' generic message, params optional
             message_type = JsonRPCRequestMessage if is_request else JsonRPCNotification
             data = {"params": None, **data}
-        if is_request and "id" not in attrs.fields_dict(message_type):
+        takes_id = "id" in attrs.fields_dict(message_type)
+        if is_request and not takes_id:
             return RejectedMessage(data["id"], method, JsonRpcInvalidRequest(
                 f"Invalid Request: {method} is a notification, it takes no id"), True)
+        if takes_id and not is_request:  # nobody to answer
+            return RejectedMessage(None, method, JsonRpcInvalidRequest(
+                f"Invalid Request: {method} is a request, it needs an id"), False)
         try:
             return self._converter.structure(data, message_type)
         except Exception as error:  # noqa: BLE001 - whatever the converter raises, the params do not fit
@@ -111,8 +116,10 @@ class BsmProtocol(LanguageServerProtocol):
                 self._reject(RejectedMessage(message.id, method, JsonRpcInvalidRequest(
                     f"Invalid Request: the server is shutting down, it no longer answers {method}"), True))
                 return
-            self.initialize_received = True
-            self.shutdown_received = method == types.SHUTDOWN
+            if method == types.INITIALIZE:
+                self.initialize_received = True
+            elif method == types.SHUTDOWN:
+                self.shutdown_received = True
         super().handle_message(message)
 
     def _send_handler_result(self, future: Future[Any], *, msg_id: MsgId) -> None:

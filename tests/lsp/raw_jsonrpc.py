@@ -101,6 +101,10 @@ class RawServer:
         self.request("shutdown", "shutdown")
         self.responses(["shutdown"])
         self.notify("exit")
+        return self.finish()
+
+    def finish(self) -> str:
+        """Close the server's input, wait for it to exit, and return its stderr."""
         assert self.process.stdin is not None
         self.process.stdin.close()
         self.process.wait(timeout=30)

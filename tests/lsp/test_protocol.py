@@ -147,13 +147,15 @@ def test_requests_out_of_order_or_not_quite_requests_are_answered_too(tmp_path):
         server.initialize(tmp_path.as_uri())
         server.send({"jsonrpc": "2.0", "id": [2], "method": "textDocument/hover", "params": {}})
         assert server.responses([None])[None]["error"]["code"] == INVALID_REQUEST
+        server.notify("textDocument/hover", {"textDocument": {"uri": "file:///p.bsm"}, "position": POSITION})
         server.request(3, "textDocument/didOpen", {})
         server.request(4, "$/bsm/unknown")
         server.request(5, "workspace/executeCommand", {"command": "bsm.evaluateSamples", "arguments": [3]})
         server.request(6, "workspace/executeCommand", {"command": "bsm.noSuchCommand"})
         responses = server.responses([3, 4, 5, 6])
         assert responses[3]["error"]["code"] == INVALID_REQUEST
-        assert responses[3]["error"]["message"] == "Invalid Request: textDocument/didOpen is a notification, it takes no id"
+        assert responses[3]["error"]["message"] == (
+            "Invalid Request: textDocument/didOpen is a notification, it takes no id")
         assert responses[4]["error"]["code"] == -32601  # MethodNotFound
         assert responses[5]["error"]["code"] == INVALID_PARAMS
         assert responses[6]["error"]["code"] == INVALID_PARAMS
@@ -163,9 +165,13 @@ def test_requests_out_of_order_or_not_quite_requests_are_answered_too(tmp_path):
         assert responses[7] == {"jsonrpc": "2.0", "id": 7, "result": None}
         assert responses[8]["error"]["code"] == INVALID_REQUEST
         server.notify("exit")
-        assert server.process.wait(timeout=30) == 0
+        stderr = server.finish()
     finally:
         server.kill()
+    assert server.process.returncode == 0
+    assert "Traceback" not in stderr
+    assert ("ignoring a textDocument/hover notification: "
+            "Invalid Request: textDocument/hover is a request, it needs an id") in stderr
 
 
 # -- any params at all --------------------------------------------------------------------------

@@ -83,4 +83,5 @@ async def test_a_document_whose_uri_holds_a_nul_is_checked_and_spoils_no_other(c
     result = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=position(3, 10)))
     assert result.contents.value.startswith("```bsm\npattern review_ask")
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=odd)))
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=odd)))
