@@ -7,8 +7,9 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["cache_file", "cached_object", "write_pickles"]
 

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import msgspec
 
-from ..language.checker import CheckedPolicy
-from .compiler import CompiledPolicy, compile_policy
 from ..core.diagnostics import Diagnostic, Severity
 from ..core.errors import PolicyError
-from ..messages.model import Message, parse_context, parse_message
 from ..core.resources import bundled_policy_path
 from ..core.source import SourceFile
+from ..language.checker import CheckedPolicy
+from ..messages.model import Message, parse_context, parse_message
+from .compiler import CompiledPolicy, compile_policy
 from .verdict import Verdict
 
-__all__ = ["Policy", "load_policy", "check_policy"]
+__all__ = ["Policy", "check_policy", "load_policy"]
 
 
 class Policy:

@@ -7,15 +7,15 @@ import datetime
 from typing import Any
 
 from ..language import ast
-from .compiler import ExpressionCompiler
-from .operations import WordList, truth
 from ..language.formatter import format_expr
 from ..language.symbols import ContextSymbol, FieldSymbol
-from ..messages.model import Message
 from ..library.registry import readable
 from ..library.runtime import Location, MessageView, Text
+from ..messages.model import Message
+from .compiler import ExpressionCompiler
+from .operations import WordList, truth
 
-__all__ = ["explain_rule", "describe_value"]
+__all__ = ["describe_value", "explain_rule"]
 
 _MAX_TEXT = 70
 

@@ -9,14 +9,12 @@ import attrs
 from ..core.source import Span
 
 __all__ = [
-    "Annotation", "Arith", "Comment", "AttributeAccess", "BoolLit", "Call", "CategoryDef", "Compare",
-    "Definition", "DisableDef", "DomainsDef", "Expr", "ForbidClause", "Ident", "Include",
-    "ListDef", "ListLit", "Logical", "MatchesOp", "MessageClause", "MessageOverride", "Name",
-    "Negate", "Not", "NoteClause", "NumberLit", "OverrideDef", "PatternDef", "Policy",
-    "PolicyHeader", "Presence", "Quantifier", "RegexLit", "RequireClause", "RuleDef",
-    "SeverityClause", "SeverityOverride", "Statement", "StringLit", "TextOp", "WhenClause",
-    "walk", "ObjectEntry", "ObjectLit", "ExampleMessage", "ExampleContext", "ExampleExpect",
-    "ExampleFires", "ExampleRows", "ExampleDef",
+    "Annotation", "Arith", "AttributeAccess", "BoolLit", "Call", "CategoryDef", "Comment", "Compare", "Definition",
+    "DisableDef", "DomainsDef", "ExampleContext", "ExampleDef", "ExampleExpect", "ExampleFires", "ExampleMessage",
+    "ExampleRows", "Expr", "ForbidClause", "Ident", "Include", "ListDef", "ListLit", "Logical", "MatchesOp",
+    "MessageClause", "MessageOverride", "Name", "Negate", "Not", "NoteClause", "NumberLit", "ObjectEntry", "ObjectLit",
+    "OverrideDef", "PatternDef", "Policy", "PolicyHeader", "Presence", "Quantifier", "RegexLit", "RequireClause",
+    "RuleDef", "SeverityClause", "SeverityOverride", "Statement", "StringLit", "TextOp", "WhenClause", "walk",
 ]
 
 _span = attrs.field(eq=False, repr=False)
@@ -384,7 +382,7 @@ class ObjectEntry:
     """`key: value` inside an object value."""
 
     key: Ident
-    value: "Value"
+    value: Value
     span: Span = _span
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from lark import Token, Transformer, v_args
 
-from . import ast
 from ..core.source import SourceFile, Span
+from . import ast
 
-__all__ = ["build_node", "build_policy", "decode_string", "UNITS"]
+__all__ = ["UNITS", "build_node", "build_policy", "decode_string"]
 
 #: unit -> (kind, factor to the base unit: bytes or seconds)
 UNITS: dict[str, tuple[str, float]] = {

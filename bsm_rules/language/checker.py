@@ -10,20 +10,40 @@ import re
 import attrs
 import re2
 
-from . import ast
 from ..core.diagnostics import Diagnostic, Fix, Related, Severity, closest_name, unknown_name
+from ..core.source import Span
 from ..library.registry import BUILTINS, CONTEXT, FIELDS
 from ..library.schema import (
-    ANY, BOOL, BYTES, DOMAINS, DURATION, NUMBER, PATTERN, STRING, TEXT, TIME, WORDS, Type, list_of,
+    ANY,
+    BOOL,
+    BYTES,
+    DOMAINS,
+    DURATION,
+    NUMBER,
+    PATTERN,
+    STRING,
+    TEXT,
+    TIME,
+    WORDS,
+    Type,
+    list_of,
 )
-from ..core.source import Span
+from . import ast
 from .symbols import (
-    CategorySymbol, ContextSymbol, DomainsSymbol, FieldSymbol, ListSymbol, NodeTable, PatternSymbol,
-    ReasonSymbol, Symbol, VariableSymbol,
+    CategorySymbol,
+    ContextSymbol,
+    DomainsSymbol,
+    FieldSymbol,
+    ListSymbol,
+    NodeTable,
+    PatternSymbol,
+    ReasonSymbol,
+    Symbol,
+    VariableSymbol,
 )
 from .templates import placeholder_span, template_fields
 
-__all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex"]
+__all__ = ["CheckedPolicy", "CheckedRule", "PolicyUnit", "check", "compile_regex", "in_source_order"]
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from . import ast
 from ..core.source import Span
+from . import ast
 
-__all__ = ["format_policy", "format_statements", "format_expr", "quote_string", "FormatError"]
+__all__ = ["FormatError", "format_expr", "format_policy", "format_statements", "quote_string"]
 
 INDENT = "  "
 MAX_WIDTH = 100

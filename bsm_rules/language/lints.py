@@ -8,13 +8,13 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ..core.diagnostics import BIDI_CONTROLS, INVISIBLE_CHARACTERS, Diagnostic, Fix, Related, Severity
+from ..core.resources import bundled_policies_dir
+from ..core.source import Span
+from ..library.registry import CONTEXT, FIELDS
 from . import ast
 from .checker import CheckedPolicy, compile_regex, in_source_order
-from ..core.diagnostics import BIDI_CONTROLS, INVISIBLE_CHARACTERS, Diagnostic, Fix, Related, Severity
 from .parser import LOOK_ALIKES
-from ..core.resources import bundled_policies_dir
-from ..library.registry import CONTEXT, FIELDS
-from ..core.source import Span
 from .symbols import CategorySymbol, DomainsSymbol, ListSymbol, PatternSymbol, ReasonSymbol
 
 __all__ = ["lint", "suppress"]

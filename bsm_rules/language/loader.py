@@ -12,12 +12,12 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import ast
-from .checker import PolicyUnit
 from ..core.diagnostics import Diagnostic, Related, Severity
-from .parser import parse_source
 from ..core.resources import bundled_policy_path
 from ..core.source import SourceFile
+from . import ast
+from .checker import PolicyUnit
+from .parser import parse_source
 
 __all__ = [
     "MAX_INCLUDE_DEPTH", "MAX_POLICY_BYTES", "PolicyFileError", "describe_read_error", "load_units", "policy_files", "read_source",

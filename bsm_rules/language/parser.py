@@ -10,19 +10,20 @@ import typing
 import unicodedata
 
 import attrs
-
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import ast
-from .build import build_node, build_policy
 from ..core.cache import cache_file
 from ..core.diagnostics import Diagnostic, Fix, Related, Severity
 from ..core.resources import grammar_text
 from ..core.source import SourceFile, Span
+from . import ast
+from .build import build_node, build_policy
 
-__all__ = ["parse", "parse_source", "grammar_keywords", "expected_at", "Expected", "CLAUSE_KEYWORDS", "LOOK_ALIKES",
-           "STATEMENT_KEYWORDS"]
+__all__ = [
+    "CLAUSE_KEYWORDS", "LOOK_ALIKES", "STATEMENT_KEYWORDS", "Expected", "expected_at", "grammar_keywords", "parse",
+    "parse_source",
+]
 
 STATEMENT_KEYWORDS = ("policy", "include", "category", "pattern", "list", "domains", "rule", "override", "disable",
                       "example", "examples")

@@ -8,8 +8,8 @@ from typing import ClassVar, Generic, TypeVar, Union
 
 import attrs
 
-from . import ast
 from ..library.registry import Field
+from . import ast
 
 __all__ = [
     "CategorySymbol", "ContextSymbol", "DomainsSymbol", "FieldSymbol", "ListSymbol",

@@ -5,12 +5,13 @@ the built-in functions (`registry` says which name each one has)."""
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
-from . import finders
 from ..messages.model import Message
+from . import finders
 from .normalize import NormalizedText, normalize
 
 __all__ = [
@@ -39,7 +40,7 @@ class Segment:
     """One text field (or the visible text of the HTML body), normalised for matching, that maps
     match offsets back to the field as given."""
 
-    __slots__ = ("field", "raw", "text", "norm", "html", "cache")
+    __slots__ = ("cache", "field", "html", "norm", "raw", "text")
 
     def __init__(self, field: str, raw: str, html: Any = None):
         self.field = field
@@ -66,7 +67,7 @@ class Segment:
 class Text:
     """A text value: the segments of one or more fields; `present` is false for an absent field."""
 
-    __slots__ = ("segments", "present")
+    __slots__ = ("present", "segments")
 
     def __init__(self, segments: tuple[Segment, ...], present: bool = True):
         self.segments = segments
@@ -84,7 +85,7 @@ class _Located:
     """A finding in a text segment. Most findings never need their location (it is needed only
     when a rule reports them), so it is worked out on first use."""
 
-    __slots__ = ("_location", "_segment", "_start", "_end")
+    __slots__ = ("_end", "_location", "_segment", "_start")
 
     def _place(self, location: Location | None, segment: Segment | None, start: int, end: int) -> None:
         self._location, self._segment, self._start, self._end = location, segment, start, end
@@ -128,7 +129,7 @@ class Finding(_Located):
 class LinkFinding(_Located):
     """A link: its URL as written, scheme (when given), host and registrable domain."""
 
-    __slots__ = ("url", "scheme", "host", "domain")
+    __slots__ = ("domain", "host", "scheme", "url")
 
     def __init__(self, url: str, scheme: str | None, host: str, domain: str, location: Location | None = None,
                  segment: Segment | None = None, start: int = 0, end: int = 0):

@@ -15,7 +15,7 @@ import msgspec
 from ..core.diagnostics import closest_name
 from ..core.errors import MessageError
 
-__all__ = ["Attachment", "MESSAGE_FIELDS", "Message", "parse_message", "read_plain_message", "parse_context", "parse_timestamp"]
+__all__ = ["MESSAGE_FIELDS", "Attachment", "Message", "parse_context", "parse_message", "parse_timestamp", "read_plain_message"]
 
 
 # Records of the message model are frozen msgspec structs rather than attrs classes: a batch
@@ -341,7 +341,7 @@ def parse_message(obj: Any, default_id: str | None = None, strict: bool = False)
                 raise MessageError(f"{path}.name", "an attachment needs a name")
             size = item.get("size")
             if (isinstance(size, bool) or not isinstance(size, (int, float)) or size < 0
-                    or isinstance(size, float) and not size.is_integer()):
+                    or (isinstance(size, float) and not size.is_integer())):
                 found = _type_name(size) if not isinstance(size, (int, float)) or isinstance(size, bool) else size
                 raise MessageError(f"{path}.size", f"expected a whole number of bytes >= 0, found {found}")
             attachments.append(Attachment(name, int(size), _string(item, "content_type", path)))
@@ -355,7 +355,7 @@ def parse_message(obj: Any, default_id: str | None = None, strict: bool = False)
         if reply_received is None:
             raise MessageError("$.in_reply_to.received_at", "a reply needs the time the buyer's message arrived")
     message_id = obj.get("id")
-    if message_id is not None and not isinstance(message_id, (str, int)) or isinstance(message_id, bool):
+    if (message_id is not None and not isinstance(message_id, (str, int))) or isinstance(message_id, bool):
         raise MessageError("$.id", f"expected a string, found {_type_name(message_id)}")
     return Message(
         id=str(message_id) if message_id is not None else default_id,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Callable
+from collections.abc import Callable
 
-__all__ = ["messages", "messages_firing", "messages_avoiding", "evaluate", "load_test_policy", "bsm_policy", "NOW"]
+__all__ = ["NOW", "bsm_policy", "evaluate", "load_test_policy", "messages", "messages_avoiding", "messages_firing"]
 
 from .properties import NOW
 

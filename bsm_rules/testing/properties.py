@@ -13,20 +13,23 @@ import copy
 import datetime
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
-from ..language import ast
-from ..language.symbols import ContextSymbol, FieldSymbol, PatternSymbol
+from ..core.errors import MessageError
 from ..engine.compiler import ExpressionCompiler
 from ..engine.operations import truth
-from ..core.errors import MessageError
+from ..language import ast
+from ..language.symbols import ContextSymbol, FieldSymbol, PatternSymbol
 from ..library.registry import BUILTINS, CONTEXT, FIELDS
 from ..messages.model import parse_message
 
-__all__ = ["PropertyResult", "draft_messages", "with_context", "run_properties", "rule_plans", "benign_messages", "firing_messages",
-           "avoiding_messages", "boundary_messages", "NEUTRAL_WORDS", "LANGUAGES", "NOW"]
+__all__ = [
+    "LANGUAGES", "NEUTRAL_WORDS", "NOW", "PropertyResult", "avoiding_messages", "benign_messages", "boundary_messages",
+    "draft_messages", "firing_messages", "rule_plans", "run_properties", "with_context",
+]
 
 #: The evaluation time of generated messages (fixed, so that a failure replays identically).
 NOW = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)

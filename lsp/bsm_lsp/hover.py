@@ -11,7 +11,7 @@ from .analysis import Analysis
 from .index import nodes_at
 from .samples import sample_match
 
-__all__ = ["hover_at", "describe_field", "describe_builtin", "describe_definition", "SEVERITY_DOCS"]
+__all__ = ["SEVERITY_DOCS", "describe_builtin", "describe_definition", "describe_field", "hover_at"]
 
 SEVERITY_DOCS = {
     "error": "**error**: the message is blocked (verdict `block`)",

@@ -12,7 +12,7 @@ import attrs
 from bsm_rules.core import Diagnostic, SourceFile, Span
 from bsm_rules.language import STATEMENT_KEYWORDS, ast, parse_source
 
-__all__ = ["ParseCache", "statement_groups", "relocate"]
+__all__ = ["ParseCache", "relocate", "statement_groups"]
 
 _STATEMENT_START = re.compile(r"^[ \t]*(?:@|(?:%s)\b)" % "|".join(STATEMENT_KEYWORDS), re.MULTILINE)
 # Below this size a whole parse is fast enough; above it, groups are parsed and cached.
