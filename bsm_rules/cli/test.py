@@ -138,7 +138,7 @@ def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
         for case in collect_cases(checked):
             try:
                 report.results.append(run_case(policy, case, now))
-            except Exception as error:  # a bug must not lose the other results
+            except Exception as error:  # noqa: BLE001 - a bug must not lose the other results
                 report.results.append(ExampleResult(case, "invalid", (), (
                     f"internal error while evaluating ({type(error).__name__}: {error}); please report it",)))
         coverage_entries.append((checked, report.results))

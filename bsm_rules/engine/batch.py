@@ -99,7 +99,7 @@ class _Evaluator:
                     result["notices"] = list(message.notices)
         except MessageError as error:
             result = invalid_result(_message_id(item), f"{item.where}: {error}")
-        except Exception as error:  # a bug must not stop the batch or lose the other results
+        except Exception as error:  # noqa: BLE001 - a bug must not stop the batch or lose the other results
             result = invalid_result(_message_id(item), f"{item.where}: internal error while evaluating "
                                     f"({type(error).__name__}: {error}); please report it")
         output = self.render(result) if self.render is not None else render_text_result(result, message,
@@ -135,18 +135,17 @@ def count_daily(items: Iterable[InputItem], base: int, now: datetime.datetime
     (of `sent_at`, else of `now`), plus `base`. Items are read as messages here so that only
     messages that could be read count; one that cannot becomes an error item."""
     seen: collections.Counter = collections.Counter()
-    for item in items:
+    for given in items:
         try:
-            item, message = read_message(item)
+            item, message = read_message(given)
         except MessageError as error:
-            yield InputItem(_message_id(item), item.where, error=f"{item.where}: {error}"), None
+            yield InputItem(_message_id(given), given.where, error=f"{given.where}: {error}"), None
             continue
         if message is None:
             yield item, None
             continue
-        item = item._replace(message=message)
         key = (message.sender_id, (message.sent_at or now).astimezone(datetime.timezone.utc).date())
-        yield item, base + seen[key]
+        yield item._replace(message=message), base + seen[key]
         seen[key] += 1
 
 
@@ -159,7 +158,7 @@ _worker: _Evaluator | None = None
 def _start_worker(compiled, options: BatchOptions) -> None:
     """`compiled` is the parent's compiled policy: a forked worker has it already, a spawned one
     gets it pickled (and compiles its checked policy again), once."""
-    global _worker
+    global _worker  # noqa: PLW0603 - the evaluator of this worker process, set once by the pool's initializer
     # Ctrl-C reaches every process of the terminal's group: the parent alone decides what
     # happens (it lets the chunks under way finish and closes the pool), so no worker dies
     # half-way and prints a traceback.

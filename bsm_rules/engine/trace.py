@@ -72,10 +72,10 @@ class _Tracer:
         indent = "      " + "  " * depth
         if isinstance(expr, ast.Logical):
             result = self.condition(expr)
-            return [f"{indent}{expr.op}: {_truth_word(result)}"] + self.explain(expr.left, depth + 1) + \
-                self.explain(expr.right, depth + 1)
+            return [f"{indent}{expr.op}: {_truth_word(result)}", *self.explain(expr.left, depth + 1),
+                    *self.explain(expr.right, depth + 1)]
         if isinstance(expr, ast.Not):
-            return [f"{indent}not: {_truth_word(self.condition(expr))}"] + self.explain(expr.operand, depth + 1)
+            return [f"{indent}not: {_truth_word(self.condition(expr))}", *self.explain(expr.operand, depth + 1)]
         result = self.condition(expr)
         line = f"{indent}{format_expr(expr)}  →  {describe_value(result) if isinstance(result, tuple) else _truth_word(result)}"
         details = []
@@ -132,7 +132,7 @@ def explain_rule(policy, rule_id: str, message: Message, context: dict | None = 
             effect = "severity changes" if value else "severity unchanged"
         lines.append(f"    {keyword} {format_expr(clause.condition)}: {outcome} ({effect})")
         lines.extend(tracer.explain(clause.condition, 0))
-        if decided is None and (effect == "violation" or effect == "the rule does not apply"):
+        if decided is None and effect in ("violation", "the rule does not apply"):
             decided = f"{keyword} {format_expr(clause.condition)}"
         if isinstance(clause, ast.WhenClause) and value is not True:
             break

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import attrs
 
 from ..core.source import Span
@@ -204,10 +202,10 @@ class Presence:
     span: Span = _span
 
 
-Expr = Union[
-    NumberLit, StringLit, RegexLit, BoolLit, Name, AttributeAccess, Call, ListLit, Quantifier,
-    Not, Negate, Logical, Arith, Compare, TextOp, MatchesOp, Presence,
-]
+Expr = (
+    NumberLit | StringLit | RegexLit | BoolLit | Name | AttributeAccess | Call | ListLit | Quantifier
+    | Not | Negate | Logical | Arith | Compare | TextOp | MatchesOp | Presence
+)
 
 
 # -- statements ----------------------------------------------------------------------------
@@ -322,7 +320,7 @@ class NoteClause:
     span: Span = _span
 
 
-Clause = Union[MessageClause, WhenClause, RequireClause, ForbidClause, SeverityClause, NoteClause]
+Clause = MessageClause | WhenClause | RequireClause | ForbidClause | SeverityClause | NoteClause
 
 
 @attrs.frozen
@@ -395,7 +393,7 @@ class ObjectLit:
 
 
 #: A value in an example: an object, a list (`ListLit` of values), a string, a number or a boolean.
-Value = Union[ObjectLit, ListLit, StringLit, NumberLit, BoolLit]
+Value = ObjectLit | ListLit | StringLit | NumberLit | BoolLit
 
 
 @attrs.frozen
@@ -440,7 +438,7 @@ class ExampleRows:
     span: Span = _span
 
 
-ExampleEntry = Union[ExampleMessage, ExampleContext, ExampleExpect, ExampleFires, ExampleRows]
+ExampleEntry = ExampleMessage | ExampleContext | ExampleExpect | ExampleFires | ExampleRows
 
 
 @attrs.frozen
@@ -454,9 +452,11 @@ class ExampleDef:
     span: Span = _span
 
 
-Definition = Union[CategoryDef, PatternDef, ListDef, DomainsDef, RuleDef]
-Statement = Union[PolicyHeader, Include, CategoryDef, PatternDef, ListDef, DomainsDef, RuleDef, OverrideDef,
-                  DisableDef, ExampleDef]
+Definition = CategoryDef | PatternDef | ListDef | DomainsDef | RuleDef
+Statement = (
+    PolicyHeader | Include | CategoryDef | PatternDef | ListDef | DomainsDef | RuleDef | OverrideDef | DisableDef
+    | ExampleDef
+)
 
 
 @attrs.frozen

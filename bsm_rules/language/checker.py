@@ -268,7 +268,8 @@ class _Checker:
                     self.define(statement.name, statement, self.domains, "domain list")
                     self.check_domains(statement)
                 elif isinstance(statement, ast.RuleDef):
-                    if not self.define(statement.id, statement, self.rules, "rule id", code="BSM208"):
+                    defined = self.define(statement.id, statement, self.rules, "rule id", code="BSM208")
+                    if not defined:
                         self.duplicate_rules.append(statement)
 
     def define(self, ident: ast.Ident, node, table: dict, what: str, code: str = "BSM207") -> bool:
@@ -541,7 +542,7 @@ class _Checker:
             self.error("BSM302", f"`{builtin.name}` takes {len(builtin.params)} argument(s), got {len(expr.args)}",
                        expr.span, label="here", notes=(f"note: {builtin.signature}",))
             return builtin.result or ANY
-        for arg, found, allowed in zip(expr.args, arg_types, builtin.params):
+        for arg, found, allowed in zip(expr.args, arg_types, builtin.params, strict=True):
             if found is ANY:
                 continue
             ok = any(found == a or (a.name == "list" and found.is_list) or (a == STRING and found == TEXT) for a in allowed)
@@ -563,7 +564,7 @@ class _Checker:
         if not known:
             return list_of(ANY)
         first = known[0]
-        for item, found in zip(expr.items, element_types):
+        for item, found in zip(expr.items, element_types, strict=True):
             if found is not ANY and found != first and not (_stringish(found) and _stringish(first)):
                 self.error("BSM301", f"a list holds one type: found a {found} after a {first}", item.span,
                            label="different type")
@@ -652,7 +653,7 @@ class _Checker:
         for value in values:
             if not isinstance(value, ast.StringLit):
                 continue
-            if field == "category" or field == "declared_category":
+            if field in ("category", "declared_category"):
                 if value.value not in self.categories:
                     self.unknown("BSM204", "category", value.value, value.span, self.categories)
             elif field == "contact_reason" and value.value.casefold() not in self.reason_categories:

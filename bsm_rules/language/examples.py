@@ -341,7 +341,7 @@ def load_message_file(path: Path) -> dict:
     if isinstance(document, list) and len(document) == 1:
         document = document[0]
     if not isinstance(document, dict):
-        raise ValueError("expected one message object")
+        raise ValueError("expected one message object")  # noqa: TRY004 - callers report ValueErrors, as json.loads raises
     return document
 
 

@@ -172,7 +172,7 @@ class _Printer:
     def annotations(self, statement) -> None:
         """Annotation lines, each keeping the comment at its end."""
         annotations = getattr(statement, "annotations", ())
-        for annotation, line in zip(annotations, _annotations(annotations)):
+        for annotation, line in zip(annotations, _annotations(annotations), strict=True):
             self.leading(annotation.span.start, "")
             self.emit([line], annotation.span)
         named = getattr(statement, "id", None) or getattr(statement, "name", None)
@@ -373,8 +373,8 @@ def _one_per_line(opening: str, items, closing: str, indent: str) -> list[str]:
     lines = [indent + opening]
     for prefix, value in items:
         nested = _block_value(prefix, value, indent + INDENT)
-        lines.extend(nested[:-1] + [nested[-1] + ","])
-    return lines + [indent + closing]
+        lines.extend([*nested[:-1], nested[-1] + ","])
+    return [*lines, indent + closing]
 
 
 def _example_entry(entry, indent: str) -> list[str]:

@@ -48,7 +48,7 @@ def _empty_matching(checked: CheckedPolicy) -> list[Diagnostic]:
     for definition in checked.patterns.values():
         try:
             regex = compile_regex(definition.regex.pattern, definition.regex.flags)
-        except Exception:  # invalid patterns already have their own diagnostic
+        except Exception:  # noqa: BLE001 - whatever makes a pattern invalid already has its own diagnostic
             continue
         if regex.search("") is not None:
             found.append(_warning("BSM504", f"pattern `{definition.name.name}` matches the empty string",
@@ -77,9 +77,8 @@ def _field_path(expr) -> str | None:
 def _constant(checked: CheckedPolicy, expr) -> str | None:
     if isinstance(expr, ast.StringLit):
         return expr.value.casefold()
-    if isinstance(expr, ast.Name):
-        if isinstance(checked.symbol_of(expr), (CategorySymbol, ReasonSymbol)):
-            return expr.name.casefold()
+    if isinstance(expr, ast.Name) and isinstance(checked.symbol_of(expr), (CategorySymbol, ReasonSymbol)):
+        return expr.name.casefold()
     return None
 
 

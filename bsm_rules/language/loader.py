@@ -180,7 +180,7 @@ def load_units(source: SourceFile, overlay: dict[str, str] | None = None, parse=
                     "note: include paths are relative to the including file; `bundled:amazon` names a bundled policy"))
                 continue
             loaded.add(key)
-            visit(included_source, stack + [(key, statement)], True)
+            visit(included_source, [*stack, (key, statement)], True)
         units.append(PolicyUnit(policy, current.name, included, syntax_errors=bool(syntax)))
 
     visit(source, [(_key(source.name), None)], False)

@@ -33,7 +33,7 @@ MAX_SYNTAX_ERRORS = 50
 #: that checking, compiling and formatting it stay within Python's recursion and parser limits.
 MAX_NESTING = 64
 
-_STATEMENT_START = re.compile(r"^[ \t]*(?:@|(?:%s)\b)" % "|".join(STATEMENT_KEYWORDS), re.MULTILINE)
+_STATEMENT_START = re.compile(rf"^[ \t]*(?:@|(?:{'|'.join(STATEMENT_KEYWORDS)})\b)", re.MULTILINE)
 
 #: Cyrillic and Greek letters that look like Latin ones (names are ASCII; strings are compared
 #: letter by letter, so a look-alike never matches the text it seems to say).
@@ -42,6 +42,7 @@ LOOK_ALIKES = dict(zip(
     "\u041e\u0420\u0421\u0422\u0425\u0406\u0408\u0405\u03bf\u03b1\u03bd\u03c1\u039f\u0391\u0392\u0395\u0396"
     "\u0397\u0399\u039a\u039c\u039d\u03a1\u03a4\u03a5\u03a7",
     "aeopcyxijshdABEKMHOPCTXIJSoavpOABEZHIKMNPTYX",
+    strict=True,
 ))
 
 _TERMINAL_WORDS = {
@@ -298,7 +299,7 @@ def _accepted(error: UnexpectedInput, fallback) -> set[str]:
     """The terminals the parser would have accepted where it failed."""
     try:
         return set(error.interactive_parser.accepts())
-    except Exception:  # accepts() replays the parser; fall back to the table's (larger) view
+    except Exception:  # noqa: BLE001 - accepts() replays the parser; fall back to the table's (larger) view
         return set(fallback or ())
 
 
@@ -453,7 +454,7 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
         comments = tuple(ast.Comment(t.value, Span(source, t.start_pos, t.end_pos)) for t in comment_tokens)
         return attrs.evolve(policy, comments=comments), diagnostics
     stopped = f"note: stopped after {len(diagnostics)} syntax errors; the rest of the file was not checked"
-    diagnostics[-1] = attrs.evolve(diagnostics[-1], notes=diagnostics[-1].notes + (stopped,))
+    diagnostics[-1] = attrs.evolve(diagnostics[-1], notes=(*diagnostics[-1].notes, stopped))
     return ast.Policy((), Span(source, 0, len(source.text))), diagnostics
 
 

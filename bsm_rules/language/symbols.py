@@ -4,7 +4,7 @@ a quantifier's variable…) and the table that attaches symbols and types to AST
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, Generic, TypeVar, Union
+from typing import ClassVar, Generic, TypeVar
 
 import attrs
 
@@ -81,8 +81,10 @@ class ReasonSymbol:
     name: str
 
 
-Symbol = Union[FieldSymbol, ContextSymbol, VariableSymbol, PatternSymbol, ListSymbol, DomainsSymbol,
-               CategorySymbol, ReasonSymbol]
+Symbol = (
+    FieldSymbol | ContextSymbol | VariableSymbol | PatternSymbol | ListSymbol | DomainsSymbol | CategorySymbol
+    | ReasonSymbol
+)
 
 V = TypeVar("V")
 

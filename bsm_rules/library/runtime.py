@@ -15,14 +15,18 @@ from . import finders
 from .normalize import NormalizedText, normalize
 
 __all__ = [
-    "Location", "Segment", "Text", "MessageView", "Finding", "LinkFinding", "AttachmentValue", "RecordValue",
+    "AttachmentValue", "Finding", "LinkFinding", "Location", "MessageView", "RecordValue", "Segment", "Text",
     "locations_of",
-    # the getters of message fields
-    "text_field", "subject_text", "body_text", "html_text", "all_text", "message_language", "message_category",
-    "attachment_values", "reply_record", "record_of",
-    # the implementations of built-in functions
-    "on_segments", "found_by", "links_in", "emails_in", "order_ids_in", "tracking_pixels_in", "language_of",
-    "primary_subtag", "length_of", "sum_of",
+]
+# the getters of message fields
+__all__ += [
+    "all_text", "attachment_values", "body_text", "html_text", "message_category", "message_language", "record_of",
+    "reply_record", "subject_text", "text_field",
+]
+# the implementations of built-in functions
+__all__ += [
+    "emails_in", "found_by", "language_of", "length_of", "links_in", "on_segments", "order_ids_in", "primary_subtag",
+    "sum_of", "tracking_pixels_in",
 ]
 
 

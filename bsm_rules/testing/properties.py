@@ -314,7 +314,7 @@ class _Planner:
         field = self.text_field(expr.subject)
         if not want:
             return [[]]
-        known, value = self.compiler.constant(expr.pattern)
+        _known, value = self.compiler.constant(expr.pattern)
         if hasattr(value, "regex"):
             return self.phrase_plan(field, value.values, expr.position)
         symbol = self.checked.symbol_of(expr.pattern)
@@ -391,7 +391,7 @@ class _Planner:
             boundary = find_boundary(lambda k: _evaluate(comparison, knob[1], d, k, self.policy))
             if boundary is None:
                 raise _NoBoundary()
-            low_value, high_value, at_boundary = boundary
+            _low_value, high_value, at_boundary = boundary
             k = at_boundary if (want == high_value) else at_boundary - 1
             knob[1](d, k)
         return edit
