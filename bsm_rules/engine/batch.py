@@ -86,6 +86,7 @@ class _Evaluator:
         try:
             item, message = read_message(item, self.options.strict)
             if message is None:
+                assert item.error is not None  # an item without a message is an input error
                 result = invalid_result(item.default_id, item.error)
             else:
                 context = self.options.context
@@ -430,7 +431,7 @@ def _render_violation(violation: Violation, message: Message | None, lines: list
     if violation.field is None:
         return
     field_text = getattr(message, violation.field, None) if violation.field in ("subject", "body", "html") else None
-    if violation.start is None or field_text is None:
+    if violation.start is None or violation.end is None or field_text is None:
         lines.append(f"    --> {violation.field}")
         return
     line = field_text.count("\n", 0, violation.start) + 1

@@ -97,7 +97,10 @@ def _source_of(policy: str | os.PathLike) -> SourceFile:
     from ..language.loader import read_source
 
     path = _policy_file(policy)
-    return SourceFile("<text>", policy) if path is None else read_source(path)
+    if path is not None:
+        return read_source(path)
+    assert isinstance(policy, str)  # only text names no file
+    return SourceFile("<text>", policy)
 
 
 def check_policy(policy: str | os.PathLike, include_paths: Sequence[str | os.PathLike] = ()) -> CheckedPolicy:

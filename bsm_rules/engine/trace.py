@@ -87,7 +87,9 @@ class _Tracer:
             for name in dict.fromkeys(n.name for side in (expr.left, expr.right) if not isinstance(side, ast.Name)
                                       for n in ast.walk(side) if isinstance(n, ast.Name)
                                       and isinstance(self.compiler.checked.symbol_of(n), (FieldSymbol, ContextSymbol))):
-                details.append(f"{name} = {describe_value(readable(name).getter(self.view))}")
+                field = readable(name)
+                assert field is not None  # the name resolved to a field or a context value
+                details.append(f"{name} = {describe_value(field.getter(self.view))}")
         elif isinstance(expr, ast.MatchesOp):
             details.append(f"{format_expr(expr.subject)} = {describe_value(self.value(expr.subject))}")
         elif isinstance(expr, (ast.Call, ast.Presence)):

@@ -556,7 +556,7 @@ class _Checker:
                 self.error("BSM301", f"`sum` adds numbers, sizes or durations, not {element}", expr.args[0].span)
                 return ANY
             return element or NUMBER
-        return builtin.result
+        return builtin.result or ANY
 
     def infer_ListLit(self, expr: ast.ListLit, scope) -> Type:
         element_types = [self.infer(item, scope) for item in expr.items]
@@ -579,7 +579,7 @@ class _Checker:
             self.error("BSM301", f"`{expr.kind}` goes over a list, found a {source}", expr.source.span, label="not a list")
             element = ANY
         else:
-            element = source.element
+            element = source.element or ANY
         self.symbols[expr.variable] = VariableSymbol(expr.variable.name)
         self.condition(expr.condition, {**scope, expr.variable.name: element})
         return BOOL
@@ -621,7 +621,7 @@ class _Checker:
             if right in (WORDS, DOMAINS):
                 element = STRING
             elif right.is_list:
-                element = right.element
+                element = right.element or ANY
             else:
                 self.error("BSM301", f"`{expr.op}` needs a list on its right, found a {right}", expr.right.span,
                            label="not a list")

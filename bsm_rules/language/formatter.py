@@ -132,7 +132,7 @@ class _Printer:
         self.comments = sorted(policy.comments, key=lambda c: c.span.start)
         self.next_comment = 0
         self.lines: list[str] = []
-        self.statement_lines: list[tuple[object, int, int]] = []  # statement, first line, end line
+        self.statement_lines: list[tuple[ast.Statement, int, int]] = []  # statement, first line, end line
 
     def leading(self, before: int, indent: str, keep_blank_lines: bool = True) -> None:
         """Emit comments that start before offset `before`, each followed by a blank line where the
@@ -255,9 +255,9 @@ class _Printer:
             keyword = "examples" if statement.table else "example"
             self.open_block(f"{keyword} {quote_string(statement.name.value)} {{", statement.name.span.end,
                             statement.span)
-            for entry in statement.entries:
-                self.leading(entry.span.start, INDENT)
-                self.emit(_example_entry(entry, INDENT), entry.span)
+            for example_entry in statement.entries:
+                self.leading(example_entry.span.start, INDENT)
+                self.emit(_example_entry(example_entry, INDENT), example_entry.span)
             self.leading(statement.span.end, INDENT)
             self.emit(["}"], statement.span)
 

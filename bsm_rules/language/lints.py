@@ -247,7 +247,7 @@ def _source_hazards(units) -> list[Diagnostic]:
                     if len(scripts) > 1 and "LATIN" in scripts:
                         word = match.group()
                         latin = "".join(LOOK_ALIKES.get(letter, letter) for letter in word)
-                        fixes = ()
+                        fixes: tuple[Fix, ...] = ()
                         if _scripts(latin) == {"LATIN"} and node.span.text.count(word) == 1:
                             start = node.span.start + node.span.text.index(word)
                             fixes = (Fix(f"write \"{latin}\" in Latin letters", Span(node.span.source, start,

@@ -36,7 +36,7 @@ class PolicyFileError(OSError):
     over `MAX_POLICY_BYTES`, a name the system cannot take."""
 
 
-def read_source(path: Path | str) -> SourceFile:
+def read_source(path: str | os.PathLike) -> SourceFile:
     """Read a policy file as UTF-8 (a BOM is dropped); raises OSError (`PolicyFileError` for what
     is not a regular file of a policy's size) or UnicodeDecodeError."""
     try:

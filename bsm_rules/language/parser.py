@@ -18,7 +18,7 @@ from ..core.diagnostics import Diagnostic, Fix, Related, Severity
 from ..core.resources import grammar_text
 from ..core.source import SourceFile, Span
 from . import ast
-from .build import build_node, build_policy
+from .build import build_node, build_policy, token_span
 
 __all__ = [
     "CLAUSE_KEYWORDS", "LOOK_ALIKES", "STATEMENT_KEYWORDS", "Expected", "expected_at", "grammar_keywords", "parse",
@@ -107,7 +107,7 @@ def _describe_expected(expected: set[str]) -> str:
     if {"AND", "OR"} <= expected:
         words.append("an operator (and, or, ==, +, contains, matches, …)")
         expected -= _OPERATORS
-    literals = {name: _literal(name) for name in expected}
+    literals = {name: word for name in expected if (word := _literal(name))}
     statement_words = {n for n, w in literals.items() if w in STATEMENT_KEYWORDS or w == "@"}
     if len(statement_words) >= 3:
         words.append("a statement (" + ", ".join(STATEMENT_KEYWORDS) + ")")
@@ -119,8 +119,8 @@ def _describe_expected(expected: set[str]) -> str:
     if "$END" in expected:
         words.append(_TERMINAL_WORDS["$END"])
         expected.discard("$END")
-    keywords = sorted(n for n in expected if literals.get(n) and literals[n][0].isalpha())
-    punctuation = sorted(n for n in expected if literals.get(n) and not literals[n][0].isalpha())
+    keywords = sorted(n for n in expected if n in literals and literals[n][0].isalpha())
+    punctuation = sorted(n for n in expected if n in literals and not literals[n][0].isalpha())
     for name in keywords + punctuation:
         words.append(f"'{literals[name]}'")
     for name in sorted(expected):
@@ -202,7 +202,7 @@ def _open_bracket_before(text: str, offset: int) -> int | None:
 def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
     text = source.text
     if isinstance(error, UnexpectedCharacters):
-        offset = error.pos_in_stream
+        offset: int = error.pos_in_stream  # type: ignore[assignment]  # lark declares it None on the base class
         char = text[offset]
         if char == '"':
             line_end = text.find("\n", offset)
@@ -243,6 +243,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
+    assert token.start_pos is not None  # lark places every token it parses
     if token.value == "/" and "REGEX" in (error.expected or ()):
         return _unclosed_regex(source, token.start_pos)
     if token.type != "$END" and (look_alike := _look_alike(source, token.start_pos)):
@@ -253,7 +254,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         offset = len(text.rstrip())
         span = Span(source, max(0, offset - 1), offset) if offset else Span(source, 0, 0)
     else:
-        span = Span(source, token.start_pos, token.end_pos)
+        span = token_span(source, token)
     opened = _unclosed_bracket(text, token)
     if opened is not None:
         bracket = text[opened]
@@ -268,7 +269,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
     previous = (getattr(error, "token_history", None) or [None])[-1]
     after = f" after {_found(previous)}" if previous is not None and expected.startswith("an expression") else ""
     message = f"unexpected {_found(token)}{after}" + (f"; expected {expected}" if expected else "")
-    fixes: tuple[Fix, ...] = ()
+    fixes = ()
     suggestion = _keyword_suggestion(token, expected_names)
     misspelt = _misspelt_leading_keyword(previous, text)
     if suggestion:
@@ -278,8 +279,8 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         fixes = (Fix(f"did you mean `{keyword}`?", word_span, keyword),)
     elif token.value == "=" and "COMPARE" in expected_names:
         fixes = (Fix("compare with '=='", span, "=="),)
-    elif expected_names == {"LBRACE"} and (end := _end_of_last_token(error)) is not None:
-        fixes = (Fix("insert '{'", Span(source, end, end), " {"),)
+    elif expected_names == {"LBRACE"} and (brace_at := _end_of_last_token(error)) is not None:
+        fixes = (Fix("insert '{'", Span(source, brace_at, brace_at), " {"),)
     return Diagnostic("BSM101", Severity.ERROR, message, span, label="unexpected here", fixes=fixes)
 
 
@@ -306,7 +307,9 @@ def _accepted(error: UnexpectedInput, fallback) -> set[str]:
 def _look_alike(source: SourceFile, offset: int) -> Diagnostic | None:
     """A Cyrillic or Greek look-alike letter in the word at `offset` (`pаttern` with a Cyrillic
     `а` stops the lexer at its `p`), or None."""
-    word = re.match(r"\w*", source.text[offset:]).group()
+    word_match = re.match(r"\w*", source.text[offset:])
+    assert word_match is not None  # \w* matches an empty word too
+    word = word_match.group()
     index = next((i for i, letter in enumerate(word) if letter in LOOK_ALIKES), None)
     if index is None:
         return None
@@ -335,6 +338,7 @@ def _unclosed_bracket(text: str, token: Token) -> int | None:
     the file) while still inside it; None when the error is something else."""
     if token.type == "$END":
         return _open_bracket_before(text, len(text))
+    assert token.start_pos is not None  # lark places every token it parses
     if token.value in _CLOSERS.values():  # `any(… }`: the innermost bracket is another one
         opened = _open_bracket_before(text, token.start_pos)
         return opened if opened is not None and _CLOSERS[text[opened]] != token.value else None
@@ -421,7 +425,8 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
     text = source.text
     lark = _lark()
     for _ in range(MAX_SYNTAX_ERRORS + 1):
-        _comment_sink.tokens = comment_tokens = []
+        comment_tokens: list[Token] = []
+        _comment_sink.tokens = comment_tokens
         try:
             tree = lark.parse(text)
         except UnexpectedInput as error:
@@ -451,7 +456,7 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
             policy = build_policy(tree, source)
         except VisitError as error:  # a malformed literal the grammar let through
             raise error.orig_exc from None
-        comments = tuple(ast.Comment(t.value, Span(source, t.start_pos, t.end_pos)) for t in comment_tokens)
+        comments = tuple(ast.Comment(t.value, token_span(source, t)) for t in comment_tokens)
         return attrs.evolve(policy, comments=comments), diagnostics
     stopped = f"note: stopped after {len(diagnostics)} syntax errors; the rest of the file was not checked"
     diagnostics[-1] = attrs.evolve(diagnostics[-1], notes=(*diagnostics[-1].notes, stopped))

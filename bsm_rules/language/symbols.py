@@ -4,7 +4,7 @@ a quantifier's variable…) and the table that attaches symbols and types to AST
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar, overload
 
 import attrs
 
@@ -87,6 +87,7 @@ Symbol = (
 )
 
 V = TypeVar("V")
+D = TypeVar("D")
 
 
 class NodeTable(Generic[V]):
@@ -105,7 +106,12 @@ class NodeTable(Generic[V]):
     def __setitem__(self, node: object, value: V) -> None:
         self._entries[id(node)] = (node, value)
 
-    def get(self, node: object, default: V | None = None) -> V | None:
+    @overload
+    def get(self, node: object) -> V | None: ...
+    @overload
+    def get(self, node: object, default: D) -> V | D: ...
+
+    def get(self, node: object, default: object = None) -> object:
         entry = self._entries.get(id(node))
         return default if entry is None else entry[1]
 

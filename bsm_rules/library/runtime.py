@@ -97,6 +97,8 @@ class _Located:
     @property
     def location(self) -> Location:
         if self._location is None:
+            if self._segment is None:  # an AttributeError, so that `getattr(finding, "location", None)` is None
+                raise AttributeError(f"{type(self).__name__} {self} was found nowhere")
             self._location = self._segment.locate(self._start, self._end)
         return self._location
 
