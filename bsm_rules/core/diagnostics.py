@@ -60,8 +60,8 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def to_json(self) -> dict:
-        result = {
+    def to_json(self) -> dict[str, object]:
+        result: dict[str, object] = {
             "code": self.code,
             "severity": self.severity.value,
             "message": self.message,

@@ -13,7 +13,7 @@ from bsm_rules.language import ast, resolve_include
 
 from .analysis import Analysis
 
-__all__ = ["to_lsp", "to_lsp_diagnostics", "SEVERITIES", "uri_of"]
+__all__ = ["SEVERITIES", "to_lsp", "to_lsp_diagnostics", "uri_of"]
 
 SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
