@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -662,7 +664,13 @@ def run_properties(policy, seed: int = 0, max_examples: int = 50, database: str 
 
     from ..engine.trace import explain_rule
 
-    store = DirectoryBasedExampleDatabase(database) if database else None
+    def store_of(plan: str) -> DirectoryBasedExampleDatabase | None:
+        # One database folder per plan: every plan runs the same check function, whose failure
+        # database key hypothesis derives from its source, so a shared folder would mix them.
+        if not database:
+            return None
+        return DirectoryBasedExampleDatabase(os.path.join(database, hashlib.sha256(plan.encode()).hexdigest()[:16]))
+
     results: list[PropertyResult] = []
     for rule_id in rules or policy.rule_ids:
         try:
@@ -676,11 +684,10 @@ def run_properties(policy, seed: int = 0, max_examples: int = 50, database: str 
             name = f"{rule_id}: {kind}"
             failing: dict = {}
             check = _property_check(policy, rule_id, expect_fire, failing)
-            # Hypothesis reads this attribute (a function has none): one failure-database key per plan.
-            check._hypothesis_internal_add_digest = f"{policy.name}|{rule_id}|{kind}".encode()  # type: ignore[attr-defined]
             # The seed goes on first: applied last, it would switch the failure database off.
             test = settings(
-                max_examples=max_examples, database=store, deadline=None, derandomize=False,
+                max_examples=max_examples, database=store_of(f"{policy.name}|{rule_id}|{kind}"), deadline=None,
+                derandomize=False,
                 suppress_health_check=list(HealthCheck), print_blob=False,
                 phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
             )(hypothesis_seed(seed)(given(draft_messages(policy, alternatives))(check)))
