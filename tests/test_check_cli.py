@@ -434,3 +434,41 @@ def test_lone_surrogates_in_the_input_do_not_break_the_output(tmp_path):
         else:
             assert output.startswith("\\ud800-1: block\n")
             assert "1 | \ufffd write to a@b.de" in output
+
+
+# -- many findings --------------------------------------------------------------------------------
+
+def test_violations_of_a_rule_are_listed_up_to_a_hundred_per_field_then_counted(tmp_path):
+    body = "jo@ex.com " * 250
+    message = {**CLEAN, "id": "many", "subject": "Mail jo@ex.com or jo@ex.com", "body": body}
+    status, out, _ = run(["check", write(tmp_path / "m.json", message), "--format", "json"])
+    assert status == EXIT_BLOCKED
+    (result,) = results(out)
+    emails = [v for v in result["violations"] if v["rule"] == "no-email-address"]
+    in_body = [v for v in emails if v["field"] == "body"]
+    assert [v["field"] for v in emails].count("subject") == 2
+    assert len(in_body) == 101
+    assert all(body[v["start"]:v["end"]] == "jo@ex.com" for v in in_body[:100])
+    assert [v["start"] for v in in_body[:100]] == [10 * n for n in range(100)]
+    assert in_body[100] == {"rule": "no-email-address", "severity": "error",
+                            "message": "… and 150 more in body (not listed)", "field": "body"}
+
+
+def test_the_count_of_unlisted_violations_adds_up_over_the_clauses_of_a_rule(tmp_path):
+    # no-marketing forbids marketing phrases and percentages off: one list and one count per field
+    body = "Use code SAVE. " * 70 + "Now 20% off. " * 70
+    status, out, _ = run(["check", write(tmp_path / "m.json", {**CLEAN, "id": "sale", "body": body}), "--format", "json"])
+    (result,) = results(out)
+    marketing = [v for v in result["violations"] if v["rule"] == "no-marketing"]
+    assert len(marketing) == 101
+    assert marketing[-1]["message"] == "… and 40 more in body (not listed)"
+    assert [v for v in marketing if "start" not in v] == [marketing[-1]]
+
+
+def test_a_megabyte_of_addresses_is_checked_and_written_in_a_short_line(tmp_path):
+    file = write(tmp_path / "m.json", {**CLEAN, "id": "mb", "body": "jo@ex.com " * 100_000})
+    for output_format in ("json", "text"):
+        status, out, _ = run(["check", file, "--format", output_format])
+        assert status == EXIT_BLOCKED
+        assert len(out) < 100_000
+        assert "… and 99,900 more in body (not listed)" in out
