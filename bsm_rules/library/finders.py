@@ -21,6 +21,7 @@ __all__ = [
     "Link",
     "detect_language",
     "find_emails",
+    "emoji_spans",
     "find_emoji",
     "find_links",
     "find_obfuscated_emails",
@@ -719,9 +720,16 @@ _ZERO_WIDTH_JOINER = "\u200d"
 
 @functools.cache
 def _emoji_support():
-    """The emoji module and a regex of characters that can start an emoji (loaded on first use)."""
+    """The emoji data, a trie of its sequences and a regex of characters that can start an emoji
+    (loaded on first use)."""
     import emoji
 
+    trie: dict = {}
+    for sequence in emoji.EMOJI_DATA:
+        node = trie
+        for char in sequence:
+            node = node.setdefault(char, {})
+        node[_SEQUENCE_END] = True
     code_points = sorted(
         {ord(sequence[0]) for sequence in emoji.EMOJI_DATA} - {ord(char) for char in "0123456789#*"}
         | {0x20E3}
@@ -733,7 +741,65 @@ def _emoji_support():
             ranges.append(rf"\x{{{run_start:X}}}-\x{{{previous:X}}}")
             run_start = code_point
         previous = code_point
-    return emoji, _compile("[" + "".join(ranges) + "]")
+    components = frozenset(sequence for sequence, data in emoji.EMOJI_DATA.items()
+                           if data["status"] == emoji.STATUS["component"])
+    return emoji.EMOJI_DATA, trie, components, _compile("[" + "".join(ranges) + "]")
+
+
+_SEQUENCE_END = None  # the trie key marking a complete emoji sequence
+_VARIATION_SELECTORS = ("\ufe0e", "\ufe0f")
+
+
+def emoji_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of the emoji that `emoji.emoji_list` finds, found the way its tokenizer finds them
+    (longest sequence of the emoji data; a joiner between emoji the data does not list as one
+    sequence is skipped) in linear time: the library keeps the skipped joiners in a list, which
+    makes a long joined run quadratic."""
+    emoji_data, trie, components, _ = _emoji_support()
+    spans: list[tuple[int, int]] = []
+    pending: list[tuple[int, int, bool]] = []  # tokens not final yet (a joiner may follow): start, end, emoji?
+    skipped: set[int] = set()  # joiners between emoji that no sequence joins
+    position, length = 0, len(text)
+    while position < length:
+        char = text[position]
+        if position in skipped:
+            position += 1
+            continue
+        if char in trie:
+            end = position + 1
+            node = trie[char]
+            while end < length and text[end] in node and end not in skipped:
+                node = node[text[end]]
+                end += 1
+            if _SEQUENCE_END in node:
+                pending.append((position, end, True))
+                position = end
+                continue
+        elif (char == _ZERO_WIDTH_JOINER and pending and text[pending[-1][0]:pending[-1][1]] in emoji_data
+              and position > 0 and text[position - 1] in trie):
+            # Read the emoji before the joiner again, now without the joiner (a skin tone or
+            # other component, with the token before it). Steps back as the library does.
+            skipped.add(position)
+            start, end, _ = pending[-1]
+            if text[start:end] in components:
+                position -= sum(end - start for start, end, _ in pending[-2:])
+                if text[position] == _ZERO_WIDTH_JOINER:
+                    position += 1
+                    del pending[-1]
+                else:
+                    del pending[-2:]
+            else:
+                position -= end - start
+                del pending[-1]
+            continue
+        elif pending:
+            spans.extend((start, end) for start, end, is_emoji in pending if is_emoji)
+            pending = []
+        if char not in _VARIATION_SELECTORS:
+            pending.append((position, position + 1, False))
+        position += 1
+    spans.extend((start, end) for start, end, is_emoji in pending if is_emoji)
+    return spans
 
 
 def find_emoji(text: str) -> list[Found]:
@@ -741,21 +807,21 @@ def find_emoji(text: str) -> list[Found]:
     text = searchable(text)
     if text.isascii():
         return []
-    emoji, candidates = _emoji_support()
+    candidates = _emoji_support()[3]
     if candidates.search(text) is None:
         return []
     found: list[Found] = []
-    for item in emoji.emoji_list(text):
-        start, end, value = item["match_start"], item["match_end"], item["emoji"]
+    for start, end in emoji_spans(text):
+        value = text[start:end]
         if value in _NOT_EMOJI_ALONE:
             continue
         previous = found[-1] if found else None
         if previous is not None and previous.end + 1 == start and text[previous.end] == _ZERO_WIDTH_JOINER:
             # A ZWJ sequence the emoji data does not list: still one emoji.
-            found[-1] = Found(previous.start, end, text[previous.start : end])
+            found[-1] = Found(previous.start, end, None)
             continue
         found.append(Found(start, end, value))
-    return found
+    return [Found(f.start, f.end, text[f.start:f.end]) if f.value is None else f for f in found]
 
 
 # --- language ---------------------------------------------------------------------------------
