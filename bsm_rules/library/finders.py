@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import os
@@ -210,12 +211,15 @@ _CLOSING_BRACKETS = {")": "(", "]": "["}
 
 def _strip_trailing_punctuation(text: str, start: int, end: int, floor: int) -> int:
     """New end for text[start:end] without trailing punctuation (kept: balanced brackets, anything before `floor`)."""
+    unbalanced: dict[str, int] = {}  # closing bracket: how many more closing than opening ones are left
     while end > floor:
         last = text[end - 1]
         if last in _CLOSING_BRACKETS:
-            opening = _CLOSING_BRACKETS[last]
-            if text.count(opening, start, end) >= text.count(last, start, end):
+            if last not in unbalanced:
+                unbalanced[last] = text.count(last, start, end) - text.count(_CLOSING_BRACKETS[last], start, end)
+            if unbalanced[last] <= 0:
                 break
+            unbalanced[last] -= 1
         elif last not in _TRAILING_PUNCTUATION:
             break
         end -= 1
@@ -259,12 +263,13 @@ def find_links(text: str) -> list[Link]:
         return []
     email_spans: list[tuple[int, int]] | None = None
     links: list[Link] = []
+    has_at_sign = "@" in text
     for match in _LINK.finditer(text):
         if match.group("scheme") is not None:
             link = _scheme_link(text, match)
         else:
             link = _bare_link(text, match)
-            if link is not None and "@" in text:
+            if link is not None and has_at_sign:
                 if email_spans is None:
                     email_spans = [(found.start, found.end) for found in find_emails(text)]
                 if _overlaps(link.start, link.end, email_spans):
@@ -371,16 +376,17 @@ def find_emails(text: str) -> list[Found]:
     if not any(at in text for at in _AT_SIGNS):
         return []
     emails: list[Found] = []
+    authorities = _UrlAuthorities(text)
     for match in _EMAIL.finditer(text):
-        found = _email(text, match)
+        found = _email(text, match, authorities)
         if found is not None and (not emails or found.start >= emails[-1].end):
             emails.append(found)
     return emails
 
 
-def _email(text: str, match) -> Found | None:
+def _email(text: str, match, authorities: _UrlAuthorities) -> Found | None:
     mailto = match.group("mailto") is not None
-    if not mailto and _in_url_authority(text, match.start("local")):
+    if not mailto and authorities.holds(match.start("local")):
         return None  # "https://user@host/" is a link's user name, not an address
     if match.end() - match.start("domain") > _MAX_HOST_LENGTH:
         return None
@@ -411,14 +417,36 @@ def _email(text: str, match) -> Found | None:
     return Found(start, end, f"{match.group('local')}@{domain}")
 
 
-def _in_url_authority(text: str, position: int) -> bool:
-    token_start = position
-    limit = max(0, position - 2048)
-    while token_start > limit and not text[token_start - 1].isspace():
-        token_start -= 1
-    prefix = text[token_start:position]
-    scheme_end = prefix.rfind("://")
-    return scheme_end >= 0 and not any(char in prefix[scheme_end + 3 :] for char in "/?#")
+class _UrlAuthorities:
+    """Where a text has the authority part of a URL: after a "://" up to white space, "/", "?" or
+    "#". Each "://" is looked at once however many places are asked about."""
+
+    # How far back from a place its "://" is looked for.
+    _REACH = 2048
+    _AUTHORITY_END = re.compile(r"[\s/?#]")
+
+    def __init__(self, text: str):
+        self._text = text
+        self._schemes = [match.start() for match in re.finditer("://", text)] if "://" in text else []
+        self._last_end: tuple[int, int] = (-1, -1)  # (scheme index, where its authority ends), the last worked out
+
+    def holds(self, position: int) -> bool:
+        """Whether `position` is inside the authority of a URL that starts at most `_REACH`
+        characters before it, in the same run of non-white-space characters."""
+        index = bisect.bisect_right(self._schemes, position - 3) - 1
+        if index < 0 or self._schemes[index] < position - self._REACH:
+            return False
+        return self._authority_end(index) >= position
+
+    def _authority_end(self, index: int) -> int:
+        scheme = self._schemes[index]
+        last_index, last_end = self._last_end
+        if last_index <= index and last_end >= scheme + 3:
+            return last_end  # the same stop ends both (nothing ends an authority between them)
+        match = self._AUTHORITY_END.search(self._text, scheme + 3)
+        end = match.start() if match else len(self._text)
+        self._last_end = (index, end)
+        return end
 
 
 _OBFUSCATED_WORD = r"[0-9A-Za-z](?:[0-9A-Za-z_%+\-]*[0-9A-Za-z])?"
@@ -817,11 +845,12 @@ def find_emoji(text: str) -> list[Found]:
             continue
         previous = found[-1] if found else None
         if previous is not None and previous.end + 1 == start and text[previous.end] == _ZERO_WIDTH_JOINER:
-            # A ZWJ sequence the emoji data does not list: still one emoji.
-            found[-1] = Found(previous.start, end, None)
+            # A ZWJ sequence the emoji data does not list: still one emoji (its value is taken
+            # at the end, once: a long joined run would be copied again at every joiner).
+            found[-1] = Found(previous.start, end, "")
             continue
         found.append(Found(start, end, value))
-    return [Found(f.start, f.end, text[f.start:f.end]) if f.value is None else f for f in found]
+    return [f if f.value else Found(f.start, f.end, text[f.start:f.end]) for f in found]
 
 
 # --- language ---------------------------------------------------------------------------------
