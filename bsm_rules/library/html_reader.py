@@ -61,11 +61,7 @@ class HtmlContent:
 def parse_html(html: str) -> HtmlContent:
     """Read an HTML document (malformed is normal); never raises."""
     reader = _HtmlReader(html)
-    try:
-        reader.feed(html)
-        reader.close()
-    except Exception:  # noqa: BLE001 - html.parser can assert on odd markup; keep what was read
-        pass
+    reader.read()
     return reader.content()
 
 
@@ -115,10 +111,54 @@ class _Attribute:
     end: int
 
 
+# What stands in the text handed to html.parser for a "<" or "&" that is to be read as text.
+_AS_TEXT = "\x01"
+# A "&#" that is not a character reference: html.parser would stop reading normally there.
+_BAD_CHARACTER_REFERENCE = re.compile(r"&#(?!(?:[0-9]+|[xX][0-9a-fA-F]+)[^0-9a-fA-F])")
+# "<![" starts a marked section html.parser knows only with one of these keywords; others make it raise.
+_UNKNOWN_MARKED_SECTION = re.compile(
+    r"<!\[(?!(?i:temp|cdata|ignore|include|rcdata|if|else|endif)(?![-_.a-zA-Z0-9]))")
+# Start tags that never end (no ">" html.parser accepts) read as text one by one, up to this many;
+# after that every later "<" before a letter is text: each one costs a scan to the end of the document.
+_MAX_UNFINISHED_TAGS = 4
+_RAW_TEXT_ELEMENTS = frozenset({"script", "style"})  # html.parser's CDATA_CONTENT_ELEMENTS
+
+
+def _as_text(text: str, pattern: str, start: int = 0) -> str:
+    """`text` with the first character of every match of `pattern` at or after `start` read as text."""
+    pieces, done = [], 0
+    for match in re.finditer(pattern, text[start:]):
+        at = start + match.start()
+        pieces += [text[done:at], _AS_TEXT]
+        done = at + 1
+    return "".join(pieces) + text[done:] if pieces else text
+
+
+def _readable(source: str) -> str:
+    """The source as html.parser is first given it: the same length and lines, with the "&" of
+    every "&#" that is not a character reference and the "<" of every marked section html.parser
+    does not know read as text."""
+    fed = source
+    if "&#" in fed:
+        fed = _as_text(fed, _BAD_CHARACTER_REFERENCE.pattern)
+    if "<![" in fed:
+        fed = _as_text(fed, _UNKNOWN_MARKED_SECTION.pattern)
+    return fed
+
+
 class _HtmlReader(html.parser.HTMLParser):
+    """Reads a document with html.parser, with its positions mapped back to the source. html.parser
+    gets a copy of the source with a few "<" and "&" read as text (`_AS_TEXT`, same length): at
+    the end of a document it reads a construct that never ends (a comment without "-->", a tag
+    without ">") by looking for the end again at every later "<", which takes time quadratic in
+    the length; here such a "<" is read as text and reading goes on right after it."""
+
     def __init__(self, source: str):
         super().__init__(convert_charrefs=False)
         self._source = source
+        self._fed = _readable(source)
+        self._base = 0  # where in the source the text html.parser has now starts
+        self._base_line = 0  # the number of line ends before `_base`
         self._line_starts = [0] + [match.end() for match in re.finditer("\n", source)]
         self._open: list[tuple[str, bool]] = []  # (tag, hides its content)
         self._hidden_depth = 0
@@ -150,9 +190,50 @@ class _HtmlReader(html.parser.HTMLParser):
 
     # -- positions and output
 
+    def read(self) -> None:
+        """Read the whole source; never raises (html.parser can assert on odd markup: what was
+        read until then is kept)."""
+        unfinished_tags = 0
+        last_tag_end = self._source.rfind(">")
+        while True:
+            self.reset()
+            try:
+                self.feed(self._fed[self._base:])
+                stop = self._position()
+                if self._in_raw_text() or not self._unfinished_at(stop):
+                    self.close()
+                    return
+            except Exception:  # noqa: BLE001
+                return
+            fed = self._fed
+            if stop > last_tag_end:  # nothing after it can end: every "<" is text
+                self._fed = _as_text(fed, "<", stop)
+            elif fed.startswith("<!--", stop):
+                self._fed = _as_text(fed, "<!--", stop)  # no later comment can end either
+            elif fed.startswith("<![", stop):
+                self._fed = _as_text(fed, "<!\\[", stop)
+            else:
+                unfinished_tags += 1
+                if unfinished_tags >= _MAX_UNFINISHED_TAGS:
+                    self._fed = _as_text(fed, "<[a-zA-Z]", stop)
+                else:
+                    self._fed = fed[:stop] + _AS_TEXT + fed[stop + 1:]
+            self._base = stop
+            self._base_line = bisect.bisect_right(self._line_starts, stop) - 1
+
+    def _unfinished_at(self, stop: int) -> bool:
+        """Whether html.parser stopped before a construct that never ends (it stops at the end of
+        the text, and before a lone "<" or "</" at the end, too)."""
+        return self._fed.startswith("<", stop) and len(self._fed) - stop > 1 and self._fed[stop:] != "</"
+
+    def _in_raw_text(self) -> bool:
+        return bool(self._open) and self._open[-1][0] in _RAW_TEXT_ELEMENTS
+
     def _position(self) -> int:
         line, offset = self.getpos()
-        return self._line_starts[line - 1] + offset
+        if line == 1:
+            return self._base + offset
+        return self._line_starts[self._base_line + line - 1] + offset
 
     def _emit(self, text: str, source_start: int, source_end: int, verbatim: bool) -> None:
         if not text:
@@ -187,7 +268,9 @@ class _HtmlReader(html.parser.HTMLParser):
 
     def handle_data(self, data: str) -> None:
         start = self._position()
-        verbatim = self._source.startswith(data, start)
+        verbatim = self._fed.startswith(data, start)
+        if verbatim:
+            data = self._source[start:start + len(data)]
         if self._open and self._open[-1][0] == "style":
             if verbatim:
                 self._add_css_urls(data, start, decode_entities=False)
@@ -265,8 +348,7 @@ class _HtmlReader(html.parser.HTMLParser):
     def _start_tag(self, tag: str, self_closing: bool) -> None:
         start = self._position()
         tag_text = self.get_starttag_text() or ""
-        if not self._source.startswith(tag_text, start):
-            tag_text = ""
+        tag_text = self._source[start:start + len(tag_text)] if self._fed.startswith(tag_text, start) else ""
         end = start + len(tag_text) if tag_text else start
         attributes = _parse_attributes(tag_text, start)
 
