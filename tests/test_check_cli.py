@@ -472,3 +472,95 @@ def test_a_megabyte_of_addresses_is_checked_and_written_in_a_short_line(tmp_path
         assert status == EXIT_BLOCKED
         assert len(out) < 100_000
         assert "… and 99,900 more in body (not listed)" in out
+
+
+# -- size limit -----------------------------------------------------------------------------------
+
+TOO_LARGE = "larger than 25 MiB, the most one message may be; not read"
+
+
+def _huge_line(size: int) -> bytes:
+    return b'{"id": "huge", "body": "' + b"x" * size + b'"}\n'
+
+
+def test_a_json_lines_line_larger_than_the_limit_is_invalid_and_the_batch_goes_on(tmp_path):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(jsonl(CLEAN).encode() + _huge_line(MAX_MESSAGE_BYTES) + jsonl(BLOCKED).encode())
+    status, out, _ = run(["check", str(path), "--format", "json"])
+    assert status == EXIT_INVALID
+    assert [(r["message"], r["verdict"]) for r in results(out)] == [
+        ("clean", "allow"), ("#2", "invalid"), ("blocked", "block")]
+    assert results(out)[1]["error"] == f"{path}:2: {TOO_LARGE}"
+
+
+def test_a_line_just_under_the_limit_is_read(tmp_path):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(_huge_line(MAX_MESSAGE_BYTES - 40))
+    status, out, _ = run(["check", str(path), "--format", "json"])
+    assert [r["verdict"] for r in results(out)] != ["invalid"]
+
+
+def test_reading_a_long_line_holds_no_more_than_the_limit():
+    import tracemalloc
+
+    from bsm_rules.messages.inputs import _read_jsonl, _byte_lines
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    class Endless(io.RawIOBase):
+        """A line of 3 × the limit, then a message, made as it is read."""
+
+        def __init__(self):
+            self.left = 3 * MAX_MESSAGE_BYTES
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            if self.left < 0:
+                return 0
+            if self.left == 0:
+                tail = b"\n" + json.dumps(CLEAN).encode() + b"\n"
+                buffer[:len(tail)] = tail
+                self.left = -1
+                return len(tail)
+            size = min(len(buffer), self.left)
+            buffer[:size] = b"x" * size
+            self.left -= size
+            return size
+
+    tracemalloc.start()
+    try:
+        items = [(item.where, item.error is None) for item in
+                 _read_jsonl(_byte_lines(io.BufferedReader(Endless())), "in", decode=True)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert items == [("in:1", False), ("in:2", True)]
+    assert peak < MAX_MESSAGE_BYTES + (4 << 20)
+
+
+def test_standard_input_lines_larger_than_the_limit_are_invalid(tmp_path):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    lines = jsonl(CLEAN).encode() + _huge_line(MAX_MESSAGE_BYTES) + jsonl(BLOCKED).encode()
+    completed = subprocess.run([bsm_executable(), "check", "--format", "json"], input=lines, capture_output=True,
+                               timeout=120)
+    assert completed.returncode == EXIT_INVALID
+    decoded = results(completed.stdout.decode())
+    assert [r["verdict"] for r in decoded] == ["allow", "invalid", "block"]
+    assert decoded[1]["error"] == f"<stdin>:2: {TOO_LARGE}"
+
+
+def test_a_json_document_larger_than_the_limit_is_invalid(tmp_path, monkeypatch):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    document = json.dumps([CLEAN, {**CLEAN, "body": "x" * MAX_MESSAGE_BYTES}], indent=1)
+    status, out, _ = run(["check", write(tmp_path / "m.json", document), "--format", "json"])
+    assert status == EXIT_INVALID
+    assert [r["error"] for r in results(out)] == [f"{tmp_path / 'm.json'}: {TOO_LARGE}"]
+    status, out, _ = run(["check", "--format", "json"], stdin=document, monkeypatch=monkeypatch)
+    assert [r["error"] for r in results(out)] == [f"<stdin>: {TOO_LARGE}"]
