@@ -101,7 +101,8 @@ class _Regex:
         if name not in ("_regexp", "_group_numbers"):
             raise AttributeError(name)
         self._regexp = re2.compile(self._pattern, _RE2_OPTIONS)
-        self._group_numbers = dict(self._regexp.groupindex)
+        # Group numbers by name and by number: a match looks a group up once either way.
+        self._group_numbers = {**dict(self._regexp.groupindex), **{n: n for n in range(self._regexp.groups + 1)}}
         return getattr(self, name)
 
     def search(self, text: str, position: int = 0) -> _Match | None:
@@ -125,17 +126,17 @@ class _Match:
         self._group_numbers = group_numbers
 
     def span(self, group: int | str = 0) -> tuple[int, int]:
-        return self._spans[group if isinstance(group, int) else self._group_numbers[group]]
+        return self._spans[self._group_numbers[group]]
 
     def group(self, group: int | str = 0) -> str | None:
-        start, end = self.span(group)
+        start, end = self._spans[self._group_numbers[group]]
         return None if start < 0 else self._text[start:end]
 
     def start(self, group: int | str = 0) -> int:
-        return self.span(group)[0]
+        return self._spans[self._group_numbers[group]][0]
 
     def end(self, group: int | str = 0) -> int:
-        return self.span(group)[1]
+        return self._spans[self._group_numbers[group]][1]
 
 
 def _compile(pattern: str) -> _Regex:
