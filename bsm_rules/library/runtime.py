@@ -115,8 +115,9 @@ class Finding(_Located):
 
     def __init__(self, value: str, location: Location | None = None, segment: Segment | None = None,
                  start: int = 0, end: int = 0):
+        # The fields are set here rather than by `_place`: a text may hold a great many findings.
         self.value = value
-        self._place(location, segment, start, end)
+        self._location, self._segment, self._start, self._end = location, segment, start, end
 
     def _key(self) -> tuple:
         return self.value, self.location
@@ -369,4 +370,4 @@ def sum_of(values: Any) -> Any:
 
 
 def locations_of(values: list) -> tuple[Location, ...]:
-    return tuple(v.location for v in values if getattr(v, "location", None) is not None)
+    return tuple(location for v in values if (location := getattr(v, "location", None)) is not None)
