@@ -100,6 +100,12 @@ class NormalizedText:
     # where it was (so that position p there is p + bisect_right(_dropped, p) in `original`).
     _dropped: tuple[int, ...] = attrs.field(default=(), repr=False, eq=False, alias="dropped")
 
+    @property
+    def maps_offsets_unchanged(self) -> bool:
+        """Whether every offset of `text` is the same offset in `original` (only lone surrogates, if
+        any, were replaced)."""
+        return self._offsets is None and not self._dropped
+
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a half-open span in `text` to the smallest half-open span in `original` covering it."""
         if not 0 <= start <= end <= len(self.text):
