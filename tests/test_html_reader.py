@@ -231,3 +231,9 @@ def test_a_megabyte_of_a_repeated_piece_is_read(piece):
     assert len(content.visible_text) <= len(source)
     if piece in ("<!--", "<![CDATA[", "<?", "<!x", "<![if "):  # it never ends: all is text
         assert content.visible_text == source.strip()
+
+
+@pytest.mark.parametrize("closing", ["</i>", "<body>", "</b>"])
+def test_many_open_elements_and_what_closes_them_are_read(closing):
+    source = "<b>" * 100_000 + "x" + closing * 100_000
+    assert parse_html(source).visible_text == "x"

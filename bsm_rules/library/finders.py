@@ -466,6 +466,7 @@ _OBFUSCATED_DOT_SPLIT = re.compile(
     r"\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\s*\.\s*", re.IGNORECASE
 )
 _AT_WORD = _compile(r"(?i)\bat\b")
+_PLAIN_ADDRESS_PART = re.compile(r"[0-9A-Za-z_%+\-.]*")
 # How far past a rejected match an address starting inside it is looked for.
 _OBFUSCATED_EMAIL_WINDOW = 256
 # Webmail providers: "john at gmail.com" is an address even with a real dot.
@@ -524,6 +525,8 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
     if start and (text[start - 1].isalnum() or text[start - 1] in "@._"):
         return None
     local, at, domain_part = match.group("local"), match.group("at"), match.group("domain")
+    if at == "@" and _PLAIN_ADDRESS_PART.fullmatch(local) and _PLAIN_ADDRESS_PART.fullmatch(domain_part):
+        return None  # every dot a plain "." (no white space, no brackets): a plain address
     local_parts = _OBFUSCATED_DOT_SPLIT.split(local)
     separators = list(_OBFUSCATED_DOT_SPLIT.finditer(domain_part))
     domain_labels = _OBFUSCATED_DOT_SPLIT.split(domain_part)

@@ -4,6 +4,7 @@ references (`href`, `src`, `srcset`, CSS `url()`, meta refresh) and its tracking
 from __future__ import annotations
 
 import bisect
+import collections
 import html
 import html.parser
 import re
@@ -161,6 +162,7 @@ class _HtmlReader(html.parser.HTMLParser):
         self._base_line = 0  # the number of line ends before `_base`
         self._line_starts = [0] + [match.end() for match in re.finditer("\n", source)]
         self._open: list[tuple[str, bool]] = []  # (tag, hides its content)
+        self._open_count: collections.Counter[str] = collections.Counter()  # of each tag in `_open`
         self._hidden_depth = 0
         self._preformatted_depth = 0
         self._visible: list[str] = []
@@ -318,7 +320,7 @@ class _HtmlReader(html.parser.HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         start = self._position()
         end = self._source.find(">", start) + 1 or len(self._source)
-        if any(name == tag for name, _ in self._open):
+        if self._open_count[tag]:
             while self._open:
                 name, _ = self._pop()
                 if name == tag:
@@ -329,6 +331,7 @@ class _HtmlReader(html.parser.HTMLParser):
 
     def _pop(self) -> tuple[str, bool]:
         name, hides = self._open.pop()
+        self._open_count[name] -= 1
         if hides:
             self._hidden_depth -= 1
         if name in _PREFORMATTED_ELEMENTS:
@@ -353,7 +356,7 @@ class _HtmlReader(html.parser.HTMLParser):
         attributes = _parse_attributes(tag_text, start)
 
         if tag == "body":
-            if any(name == "head" for name, _ in self._open):
+            if self._open_count["head"]:
                 while self._open and self._pop()[0] != "head":
                     pass
         if self._open and (
@@ -373,6 +376,7 @@ class _HtmlReader(html.parser.HTMLParser):
             return
         hides = tag in _HIDDEN_ELEMENTS or "hidden" in by_name or _hides_element(style)
         self._open.append((tag, hides))
+        self._open_count[tag] += 1
         if hides:
             self._hidden_depth += 1
         if tag in _PREFORMATTED_ELEMENTS:
