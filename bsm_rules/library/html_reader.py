@@ -353,7 +353,8 @@ class _HtmlReader(html.parser.HTMLParser):
         tag_text = self.get_starttag_text() or ""
         tag_text = self._source[start:start + len(tag_text)] if self._fed.startswith(tag_text, start) else ""
         end = start + len(tag_text) if tag_text else start
-        attributes = _parse_attributes(tag_text, start)
+        # "<b>": no attributes to read (most tags of a long document are like it)
+        attributes = [] if len(tag_text) == len(tag) + 2 else _parse_attributes(tag_text, start)
 
         if tag == "body":
             if self._open_count["head"]:
@@ -374,7 +375,7 @@ class _HtmlReader(html.parser.HTMLParser):
         self._layout_boundary(tag, start, end)
         if self_closing or tag in _VOID_ELEMENTS:
             return
-        hides = tag in _HIDDEN_ELEMENTS or "hidden" in by_name or _hides_element(style)
+        hides = tag in _HIDDEN_ELEMENTS or "hidden" in by_name or bool(style) and _hides_element(style)
         self._open.append((tag, hides))
         self._open_count[tag] += 1
         if hides:
