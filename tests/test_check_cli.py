@@ -564,3 +564,25 @@ def test_a_json_document_larger_than_the_limit_is_invalid(tmp_path, monkeypatch)
     assert [r["error"] for r in results(out)] == [f"{tmp_path / 'm.json'}: {TOO_LARGE}"]
     status, out, _ = run(["check", "--format", "json"], stdin=document, monkeypatch=monkeypatch)
     assert [r["error"] for r in results(out)] == [f"<stdin>: {TOO_LARGE}"]
+
+
+# -- a megabyte of hostile text -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("field", "piece", "verdict", "rules"), [
+    ("body", "\U0001F468\u200d", "warn", {"no-emoji"}),  # one emoji of a megabyte
+    ("body", "\U0001F600", "warn", {"no-emoji"}),
+    ("body", "x@x.", "allow", set()),
+    ("body", "a.co.uk ", "block", {"no-external-links"}),
+    ("body", "\ufdfa", "allow", set()),  # NFKC makes 18 characters of it
+    ("html", "<!--", "allow", set()),
+    ("html", "<![CDATA[", "allow", set()),
+    ("html", "<a x='>' ", "allow", set()),
+])
+def test_a_megabyte_of_hostile_text_in_a_field_is_checked(tmp_path, field, piece, verdict, rules):
+    message = {"id": "mb", field: piece * (1_000_000 // len(piece.encode()))}
+    status, out, err = run(["check", write(tmp_path / "m.json", message), "--format", "json"])
+    (result,) = results(out)
+    assert (result["verdict"], err) == (verdict, "")
+    assert {v["rule"] for v in result["violations"]} - {"important-tag-missing", "order-id-missing",
+                                                        "category-assumed", "generic-subject"} == rules
+    assert all(len([v for v in result["violations"] if v["rule"] == rule]) <= 101 for rule in rules)
