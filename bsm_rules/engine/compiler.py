@@ -623,7 +623,7 @@ class _CompiledRule:
             out.append(Violation(self.id, severity, self.message(view, None)))
         omitted: dict[str, int] = {}
         for location in dict.fromkeys(locations):
-            key = ("reported", self.id, location.field)
+            key = f"violations of {self.id} in {location.field}"  # listed so far, in this message
             reported = view.cache.get(key, 0)
             if reported >= MAX_VIOLATIONS_PER_FIELD:
                 omitted[location.field] = omitted.get(location.field, 0) + 1
@@ -638,7 +638,7 @@ class _CompiledRule:
                        out: list[Violation]) -> None:
         """One violation, without a place, counting what the cap left out of the list (another
         `forbid` of the rule adds to the same count)."""
-        key = ("omitted", self.id, field)
+        key = f"unlisted violations of {self.id} in {field}"
         index, previous = view.cache.get(key, (len(out), 0))
         count += previous
         view.cache[key] = (index, count)

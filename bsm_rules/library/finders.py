@@ -120,7 +120,7 @@ class _Regex:
 class _Match:
     __slots__ = ("_text", "_spans", "_group_numbers")
 
-    def __init__(self, text: str, spans: list[tuple[int, int]], group_numbers: dict[str, int]):
+    def __init__(self, text: str, spans: list[tuple[int, int]], group_numbers: dict[str | int, int]):
         self._text = text
         self._spans = spans
         self._group_numbers = group_numbers

@@ -41,11 +41,11 @@ def read_email_file(path: Path, kind: str, contact_reason: str | None = None) ->
     a message larger than `MAX_MESSAGE_BYTES` is an error item, and is not read into memory."""
     if kind == "eml":
         with open(path, "rb") as stream:
-            raw = stream.read(MAX_MESSAGE_BYTES + 1)
-        if len(raw) > MAX_MESSAGE_BYTES:
+            message = stream.read(MAX_MESSAGE_BYTES + 1)
+        if len(message) > MAX_MESSAGE_BYTES:
             yield InputItem(path.name, path.name, error=too_large(path.name))
         else:
-            yield _item(raw, path.name, path.name, contact_reason)
+            yield _item(message, path.name, path.name, contact_reason)
         return
     with open(path, "rb") as stream:
         for index, (line, raw) in enumerate(_split_mbox(stream), start=1):

@@ -192,7 +192,7 @@ def _read_text_stream(stream: io.TextIOBase, name: str, kind: str | None, decode
         yield from _read_unknown(_text_lines(stream), name, decode)
 
 
-def _text_lines(stream: io.TextIOBase, on_wait: Callable[[], None] | None = None) -> Iterator[str]:
+def _text_lines(stream: io.TextIOBase, on_wait: Callable[[], None] | None = None) -> Iterator[str | bytes]:
     """The lines of a text stream, with `on_wait` called before each line is read; a line longer
     than a message may be is read (and dropped) a block at a time and yielded as `LINE_TOO_LARGE`."""
     limit = items.MAX_MESSAGE_BYTES
