@@ -38,7 +38,7 @@ _new_item = tuple.__new__  # builds an InputItem from all its fields without the
 LINE_TOO_LARGE = b"<line too large>"
 
 
-def _read_jsonl(lines: Iterable[bytes] | Iterable[str], name: str, decode: bool) -> Iterator[InputItem]:
+def _read_jsonl(lines: Iterable[bytes | str], name: str, decode: bool) -> Iterator[InputItem]:
     limit = items.MAX_MESSAGE_BYTES
     for number, line in enumerate(lines, start=1):
         if line is LINE_TOO_LARGE or len(line) > limit:
@@ -151,7 +151,7 @@ def _read_json_document(text: str | None, name: str) -> Iterator[InputItem]:
         yield InputItem("#1", name, document)
 
 
-def _read_unknown(lines: Iterator[bytes] | Iterator[str], name: str, decode: bool) -> Iterator[InputItem]:
+def _read_unknown(lines: Iterator[bytes | str], name: str, decode: bool) -> Iterator[InputItem]:
     # Unknown kind (standard input): JSON Lines when the first two non-blank lines are each JSON
     # on their own; decided from those lines alone so that a stream is never read whole.
     head: list = []
@@ -169,7 +169,7 @@ def _read_unknown(lines: Iterator[bytes] | Iterator[str], name: str, decode: boo
         yield from _read_json_document(_joined(itertools.chain(head, lines)), name)
 
 
-def _joined(lines: Iterable[bytes] | Iterable[str]) -> str | None:
+def _joined(lines: Iterable[bytes | str]) -> str | None:
     """The text of `lines`, or None when it is larger than a message may be (then the lines are
     read no further)."""
     pieces: list[str] = []
