@@ -375,7 +375,7 @@ class _HtmlReader(html.parser.HTMLParser):
         self._layout_boundary(tag, start, end)
         if self_closing or tag in _VOID_ELEMENTS:
             return
-        hides = tag in _HIDDEN_ELEMENTS or "hidden" in by_name or bool(style) and _hides_element(style)
+        hides = tag in _HIDDEN_ELEMENTS or "hidden" in by_name or (bool(style) and _hides_element(style))
         self._open.append((tag, hides))
         self._open_count[tag] += 1
         if hides:

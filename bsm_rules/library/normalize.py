@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -135,8 +136,8 @@ def normalize(value: str) -> NormalizedText:
     dropped = _dropped_zero_width(text)
     kept = text
     if dropped:
-        ends = dropped + [len(text)]
-        kept = text[:dropped[0]] + "".join(text[at + 1:next_at] for at, next_at in zip(ends, ends[1:]))
+        kept = text[:dropped[0]] + "".join(text[at + 1:next_at]
+                                           for at, next_at in itertools.pairwise([*dropped, len(text)]))
     normalized, offsets = _normalize_with_mapping(kept)
     return NormalizedText(value, normalized, offsets=offsets,
                           dropped=tuple(at - count for count, at in enumerate(dropped)))
@@ -171,11 +172,10 @@ def _normalize_with_mapping(value: str) -> tuple[str, _OffsetMap | None]:
     pieces: list[str] = []
     done = 0
     try:
-        for start, end in _regions(value):
-            if start > done:
-                start -= 1  # "e" + U+0301 composes
-                pieces.append(value[done:start])
-                offsets.copied(done, start)
+        for run_start, end in _regions(value):
+            start = run_start - 1 if run_start > done else run_start  # "e" + U+0301 composes
+            pieces.append(value[done:start])
+            offsets.copied(done, start)
             pieces.append(_normalize_region(value, start, end, offsets))
             done = end
     except _SegmentsInteract:
@@ -240,7 +240,7 @@ def _normalize_segments(value: str, start: int, end: int, offsets: _OffsetMapBui
             segments = [(start, end, value[start:end])]
             outputs = [expected]
     copied_from = -1  # the start of the characters copied as they are since the last replaced segment
-    for (segment_start, segment_end, text), output in zip(segments, outputs):
+    for (segment_start, segment_end, text), output in zip(segments, outputs, strict=True):
         if segment_end - segment_start == 1 and output == text:
             if copied_from < 0:
                 copied_from = segment_start
@@ -268,7 +268,7 @@ def _segments(value: str, start: int, end: int) -> list[tuple[int, int, str]]:
     starts = [index for index in range(start + 1, end) if not combining(value[index])]
     starts.insert(0, start)
     starts.append(end)
-    return [(first, after, value[first:after]) for first, after in zip(starts, starts[1:])]
+    return [(first, after, value[first:after]) for first, after in itertools.pairwise(starts)]
 
 
 def _merge_interacting_segments(

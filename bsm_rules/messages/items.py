@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-__all__ = ["InputItem", "MAX_MESSAGE_BYTES", "decode_line", "json_error", "line_text", "too_large"]
+__all__ = ["MAX_MESSAGE_BYTES", "InputItem", "decode_line", "json_error", "line_text", "too_large"]
 
 #: The most one message may take in its input: an email (an `.eml` file, one message of an mbox),
 #: a JSON Lines line, a JSON document (counted in characters where the input is read as text). A
