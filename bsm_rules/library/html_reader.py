@@ -115,10 +115,9 @@ class _Attribute:
 # What stands in the text handed to html.parser for a "<" or "&" that is to be read as text.
 _AS_TEXT = "\x01"
 # A "&#" that is not a character reference: html.parser would stop reading normally there.
-_BAD_CHARACTER_REFERENCE = re.compile(r"&#(?!(?:[0-9]+|[xX][0-9a-fA-F]+)[^0-9a-fA-F])")
+_BAD_CHARACTER_REFERENCE = r"&#(?!(?:[0-9]+|[xX][0-9a-fA-F]+)[^0-9a-fA-F])"
 # "<![" starts a marked section html.parser knows only with one of these keywords; others make it raise.
-_UNKNOWN_MARKED_SECTION = re.compile(
-    r"<!\[(?!(?i:temp|cdata|ignore|include|rcdata|if|else|endif)(?![-_.a-zA-Z0-9]))")
+_UNKNOWN_MARKED_SECTION = r"<!\[(?!(?i:temp|cdata|ignore|include|rcdata|if|else|endif)(?![-_.a-zA-Z0-9]))"
 # Start tags that never end (no ">" html.parser accepts) read as text one by one, up to this many;
 # after that every later "<" before a letter is text: each one costs a scan to the end of the document.
 _MAX_UNFINISHED_TAGS = 4
@@ -126,7 +125,8 @@ _RAW_TEXT_ELEMENTS = frozenset({"script", "style"})  # html.parser's CDATA_CONTE
 
 
 def _as_text(text: str, pattern: str, start: int = 0) -> str:
-    """`text` with the first character of every match of `pattern` at or after `start` read as text."""
+    """`text` with the first character of every match of the regular expression `pattern` at or
+    after `start` read as text."""
     pieces, done = [], 0
     for match in re.finditer(pattern, text[start:]):
         at = start + match.start()
@@ -141,9 +141,9 @@ def _readable(source: str) -> str:
     does not know read as text."""
     fed = source
     if "&#" in fed:
-        fed = _as_text(fed, _BAD_CHARACTER_REFERENCE.pattern)
+        fed = _as_text(fed, _BAD_CHARACTER_REFERENCE)
     if "<![" in fed:
-        fed = _as_text(fed, _UNKNOWN_MARKED_SECTION.pattern)
+        fed = _as_text(fed, _UNKNOWN_MARKED_SECTION)
     return fed
 
 

@@ -35,13 +35,13 @@ def _is_blank(line: bytes | str) -> bool:
 _new_item = tuple.__new__  # builds an InputItem from all its fields without the keyword handling
 # Stands for a line longer than a message may be, in the lines a reader yields: the line itself
 # is not kept.
-LINE_TOO_LARGE = b"<line too large>"
+_LINE_TOO_LARGE = b"<line too large>"
 
 
 def _read_jsonl(lines: Iterable[bytes | str], name: str, decode: bool) -> Iterator[InputItem]:
     limit = items.MAX_MESSAGE_BYTES
     for number, line in enumerate(lines, start=1):
-        if line is LINE_TOO_LARGE or len(line) > limit:
+        if line is _LINE_TOO_LARGE or len(line) > limit:
             yield InputItem(f"#{number}", f"{name}:{number}", error=too_large(f"{name}:{number}"))
             continue
         if line[:1] != b"{" and _is_blank(line):
@@ -54,7 +54,7 @@ def _byte_lines(stream: BinaryIO, on_wait: Callable[[], None] | None = None) -> 
     """The lines of a binary stream, each with its line end, split where a text-mode reader
     splits (`\\n`, `\\r\\n`, `\\r`); a UTF-8 byte order mark at the start is dropped. The stream is
     read a block at a time (as much as a pipe has, up to `READ_SIZE`); `on_wait` is called before
-    each read. A line longer than a message may be is yielded as `LINE_TOO_LARGE`, its bytes not kept."""
+    each read. A line longer than a message may be is yielded as `_LINE_TOO_LARGE`, its bytes not kept."""
     read = getattr(stream, "read1", stream.read)
     held: list[bytes] = []  # the start of a line that is not complete yet
     held_size = 0
@@ -73,7 +73,7 @@ def _byte_lines(stream: BinaryIO, on_wait: Callable[[], None] | None = None) -> 
             end = _line_end(block)
             if end < 0:
                 continue
-            yield LINE_TOO_LARGE
+            yield _LINE_TOO_LARGE
             dropping, dropped_cr, block = False, end == len(block) and block.endswith(b"\r"), block[end:]
         if not block:
             continue
@@ -114,7 +114,7 @@ def _byte_lines(stream: BinaryIO, on_wait: Callable[[], None] | None = None) -> 
             held.append(block[start:])
             held_size = len(block) - start
     if dropping:
-        yield LINE_TOO_LARGE
+        yield _LINE_TOO_LARGE
     rest = b"".join(held)
     if at_start and _BOM.startswith(rest):
         rest = b""  # only (the start of) a byte order mark: an empty file, as a text-mode reader has it
@@ -123,7 +123,7 @@ def _byte_lines(stream: BinaryIO, on_wait: Callable[[], None] | None = None) -> 
 
 
 def _line_end(block: bytes) -> int:
-    """Where in `block` the first line end ends (after `\n`, `\r` or `\r\n`), or -1."""
+    """Where in `block` the first line end ends (after `\\n`, `\\r` or `\\r\\n`), or -1."""
     ends = [at for at in (block.find(b"\n"), block.find(b"\r")) if at >= 0]
     if not ends:
         return -1
@@ -158,11 +158,11 @@ def _read_unknown(lines: Iterator[bytes | str], name: str, decode: bool) -> Iter
     non_blank: list = []
     for line in lines:
         head.append(line)
-        if line is LINE_TOO_LARGE or not _is_blank(line):
+        if line is _LINE_TOO_LARGE or not _is_blank(line):
             non_blank.append(line)
             if len(non_blank) == 2:
                 break
-    if len(non_blank) == 2 and (non_blank[0] is LINE_TOO_LARGE
+    if len(non_blank) == 2 and (non_blank[0] is _LINE_TOO_LARGE
                                 or decode_line(line_text(non_blank[0]), "", "").error is None):
         yield from _read_jsonl(itertools.chain(head, lines), name, decode)
     else:
@@ -176,7 +176,7 @@ def _joined(lines: Iterable[bytes | str]) -> str | None:
     size = 0
     for line in lines:
         size += len(line)
-        if line is LINE_TOO_LARGE or size > items.MAX_MESSAGE_BYTES:
+        if line is _LINE_TOO_LARGE or size > items.MAX_MESSAGE_BYTES:
             return None
         pieces.append(line_text(line))
     return "".join(pieces)
@@ -194,7 +194,7 @@ def _read_text_stream(stream: io.TextIOBase, name: str, kind: str | None, decode
 
 def _text_lines(stream: io.TextIOBase, on_wait: Callable[[], None] | None = None) -> Iterator[str | bytes]:
     """The lines of a text stream, with `on_wait` called before each line is read; a line longer
-    than a message may be is read (and dropped) a block at a time and yielded as `LINE_TOO_LARGE`."""
+    than a message may be is read (and dropped) a block at a time and yielded as `_LINE_TOO_LARGE`."""
     limit = items.MAX_MESSAGE_BYTES
     while True:
         if on_wait is not None:
@@ -205,7 +205,7 @@ def _text_lines(stream: io.TextIOBase, on_wait: Callable[[], None] | None = None
         if len(line) > limit:
             while line and not line.endswith("\n"):
                 line = stream.readline(READ_SIZE)
-            yield LINE_TOO_LARGE
+            yield _LINE_TOO_LARGE
             continue
         yield line
 
