@@ -36,6 +36,10 @@ __all__ = ["CompiledPolicy", "ExpressionCompiler", "WordList", "compile_policy",
 
 Fn = Callable[[MessageView], Any]
 
+#: At most this many violations of one rule are listed per message field; one more violation
+#: (with the field but no place) says how many were left out. The verdict counts them all.
+MAX_VIOLATIONS_PER_FIELD = 100
+
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
@@ -612,13 +616,37 @@ class _CompiledRule:
         return self.severity
 
     def report(self, view: MessageView, severity: str, result: Any, out: list[Violation]) -> None:
-        """The violations of a `forbid` whose condition came out true, one per witness."""
+        """The violations of a `forbid` whose condition came out true, one per witness: at most
+        `MAX_VIOLATIONS_PER_FIELD` of a rule in one field, then one more saying how many are not listed."""
         locations = _witnesses(result)
         if not locations:
             out.append(Violation(self.id, severity, self.message(view, None)))
+        omitted: dict[str, int] = {}
         for location in dict.fromkeys(locations):
+            key = f"violations of {self.id} in {location.field}"  # listed so far, in this message
+            reported = view.cache.get(key, 0)
+            if reported >= MAX_VIOLATIONS_PER_FIELD:
+                omitted[location.field] = omitted.get(location.field, 0) + 1
+                continue
+            view.cache[key] = reported + 1
             out.append(Violation(self.id, severity, self.message(view, location), location.field,
                                  location.start, location.end, location.excerpt))
+        for field, count in omitted.items():
+            self.report_omitted(view, severity, field, count, out)
+
+    def report_omitted(self, view: MessageView, severity: str, field: str, count: int,
+                       out: list[Violation]) -> None:
+        """One violation, without a place, counting what the cap left out of the list (another
+        `forbid` of the rule adds to the same count)."""
+        key = f"unlisted violations of {self.id} in {field}"
+        index, previous = view.cache.get(key, (len(out), 0))
+        count += previous
+        view.cache[key] = (index, count)
+        violation = Violation(self.id, severity, f"… and {count:,} more in {field} (not listed)", field)
+        if index == len(out):
+            out.append(violation)
+        else:
+            out[index] = violation
 
     def report_missing(self, view: MessageView, severity: str, out: list[Violation]) -> None:
         message = self.message(view, None)

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..core.errors import MessageError
-from .items import InputItem
+from .items import MAX_MESSAGE_BYTES, InputItem, too_large
 from .model import Attachment, Message, parse_timestamp
 
 __all__ = ["read_email_file", "parse_email", "is_marketplace_address"]
@@ -37,36 +37,64 @@ def is_marketplace_address(address: str) -> bool:
 
 
 def read_email_file(path: Path, kind: str, contact_reason: str | None = None) -> Iterator[InputItem]:
-    """Yield one item per message of an `.eml` (`kind` "eml") or `.mbox` (`kind` "mbox") file."""
+    """Yield one item per message of an `.eml` (`kind` "eml") or `.mbox` (`kind` "mbox") file;
+    a message larger than `MAX_MESSAGE_BYTES` is an error item, and is not read into memory."""
     if kind == "eml":
-        yield _item(path.read_bytes(), path.name, path.name, contact_reason)
+        with open(path, "rb") as stream:
+            message = stream.read(MAX_MESSAGE_BYTES + 1)
+        if len(message) > MAX_MESSAGE_BYTES:
+            yield InputItem(path.name, path.name, error=too_large(path.name))
+        else:
+            yield _item(message, path.name, path.name, contact_reason)
         return
     with open(path, "rb") as stream:
         for index, (line, raw) in enumerate(_split_mbox(stream), start=1):
-            yield _item(raw, f"{path.name}#{index}", f"{path.name}:{line}", contact_reason)
+            message_id, where = f"{path.name}#{index}", f"{path.name}:{line}"
+            if raw is None:
+                yield InputItem(message_id, where, error=too_large(where))
+            else:
+                yield _item(raw, message_id, where, contact_reason)
 
 
-def _split_mbox(stream) -> Iterator[tuple[int, bytes]]:
-    """(line number of the `From ` line, message bytes) per message; a `From ` line starts a
-    message at the start of the file or after a blank line; `>From ` quoting is undone."""
+# Lines of an mbox are read at most this many bytes at a time: a line may be as long as a message.
+_MBOX_READ_SIZE = 1 << 16
+
+
+def _split_mbox(stream) -> Iterator[tuple[int, bytes | None]]:
+    """(line number of the `From ` line, message bytes) per message, None for a message larger
+    than `MAX_MESSAGE_BYTES` (whose bytes are not kept); a `From ` line starts a message at the
+    start of the file or after a blank line; `>From ` quoting is undone."""
     lines: list[bytes] = []
+    size = 0
+    too_large_message = False
     start_line = 0
+    number = 0
     previous_blank = True
-    for number, line in enumerate(stream, start=1):
-        if line.startswith(b"From ") and previous_blank:
+    at_line_start = True
+    while line := stream.readline(_MBOX_READ_SIZE):
+        starts_line, at_line_start = at_line_start, line.endswith(b"\n")
+        number += starts_line
+        if starts_line and line.startswith(b"From ") and previous_blank:
             if start_line:
-                yield start_line, b"".join(lines[:-1] if lines else lines)  # without the separating blank line
-            lines, start_line = [], number
+                yield start_line, None if too_large_message else b"".join(lines[:-1] if lines else lines)
+            lines, size, too_large_message, start_line = [], 0, False, number
             previous_blank = False
             continue
-        previous_blank = not line.strip(b"\r\n")
-        if start_line:
-            lines.append(_MBOX_ESCAPED_FROM.sub(rb"\1", line) if line.startswith(b">") else line)
-        elif not previous_blank:
+        previous_blank = (previous_blank or starts_line) and not line.strip(b"\r\n")  # the whole line so far
+        unquote = starts_line and start_line and line.startswith(b">")
+        if not start_line:
+            if previous_blank:
+                continue
             start_line = number  # text before any `From ` line: read it as a message too
-            lines.append(line)
+        if too_large_message:
+            continue
+        size += len(line)
+        if size > MAX_MESSAGE_BYTES:
+            lines, too_large_message = [], True
+            continue
+        lines.append(_MBOX_ESCAPED_FROM.sub(rb"\1", line) if unquote else line)
     if start_line:
-        yield start_line, b"".join(lines)
+        yield start_line, None if too_large_message else b"".join(lines)
 
 
 def _item(raw: bytes, message_id: str, where: str, contact_reason: str | None) -> InputItem:
