@@ -7,7 +7,8 @@ import functools
 import ipaddress
 import os
 import re
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import re2
@@ -21,16 +22,16 @@ __all__ = [
     "Found",
     "Link",
     "detect_language",
-    "find_emails",
     "emoji_spans",
+    "find_emails",
     "find_emoji",
     "find_links",
     "find_obfuscated_emails",
     "find_order_id_near_misses",
     "find_order_ids",
     "find_phone_numbers",
-    "match_spans",
     "is_amazon_domain",
+    "match_spans",
     "order_id_spans",
 ]
 
@@ -62,36 +63,18 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
 
-_UNANCHORED = re2._Anchor.UNANCHORED
-_NO_MATCH = re2._NULL_SPAN
-
-
-def match_spans(regex, text: str) -> Iterable[list[tuple[int, int]]]:
+def match_spans(regex, text: str) -> Iterator[list[tuple[int, int]]]:
     """The group spans (group 0 first; (-1, -1) for a group that took no part) of each match of a
-    compiled re2 pattern in `text`, as `finditer` would find them. ASCII text, the usual case, goes
-    straight to RE2's matcher: there byte and character offsets agree, and google-re2's own
-    iterator, which maps every offset back from UTF-8, costs more than the search itself."""
-    if not text.isascii():
-        for match in regex.finditer(text):
-            yield [match.span(group) for group in range(regex.groups + 1)]
-        return
-    encoded = text.encode("ascii")
-    search, position, end = regex._regexp.Match, 0, len(encoded)
-    while True:
-        spans = search(_UNANCHORED, encoded, position, end)
-        matched = spans[0]
-        if matched == _NO_MATCH:
-            return
-        yield spans
-        if position == end:
-            return
-        position = matched[1] if matched[1] != position else position + 1  # past an empty match
+    compiled re2 pattern in `text`."""
+    groups = range(regex.groups + 1)
+    for match in regex.finditer(text):
+        yield [match.span(group) for group in groups]
 
 
 class _Regex:
     """A compiled re2 pattern whose matches take group names everywhere (google-re2 spans take numbers only)."""
 
-    __slots__ = ("_pattern", "_regexp", "_group_numbers")
+    __slots__ = ("_group_numbers", "_pattern", "_regexp")
 
     def __init__(self, pattern: str):
         self._pattern = pattern
@@ -118,7 +101,7 @@ class _Regex:
 
 
 class _Match:
-    __slots__ = ("_text", "_spans", "_group_numbers")
+    __slots__ = ("_group_numbers", "_spans", "_text")
 
     def __init__(self, text: str, spans: list[tuple[int, int]], group_numbers: dict[str | int, int]):
         self._text = text
@@ -539,8 +522,8 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
             return None
     end = offset + match.start("domain") + (
         separators[kept - 1].start() if kept - 1 < len(separators) else len(domain_part))
-    domain_labels, separators = domain_labels[:kept], [sep.group() for sep in separators[:kept - 1]]
-    dot_obfuscated = any(sep != "." for sep in separators)
+    domain_labels, dots = domain_labels[:kept], [sep.group() for sep in separators[:kept - 1]]
+    dot_obfuscated = any(sep != "." for sep in dots)
     local_obfuscated = any(sep != "." for sep in _OBFUSCATED_DOT_SPLIT.findall(local))
     if at == "@" and not dot_obfuscated and not local_obfuscated:
         return None  # a plain address: find_emails reports it
@@ -551,7 +534,7 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
             return None
         if not dot_obfuscated and domain.split(".", 1)[0] not in _MAIL_PROVIDERS:
             return None
-        if any(sep != "." and sep.strip() == "." for sep in separators):
+        if any(sep != "." and sep.strip() == "." for sep in dots):
             return None  # "Sam at home . it was" is prose
     return Found(start, end, f"{'.'.join(local_parts)}@{domain}")
 
@@ -693,15 +676,15 @@ def _blank_non_phone_numbers(text: str) -> str:
     for match in _NOT_PHONE_NUMBERS.finditer(text):
         if match.group("zip") is not None:
             blanks.append(match.span("zip"))
-        elif match.group("run") is not None:
-            if _is_non_phone_numeric_run(match.group("run")):
+        elif (run := match.group("run")) is not None:
+            if _is_non_phone_numeric_run(run):
                 blanks.append(match.span())
-        elif match.group("long") is None or not match.group("long").startswith("+"):
+        elif (long := match.group("long")) is None or not long.startswith("+"):
             blanks.append(match.span())
     return _blanked(text, blanks)
 
 
-def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+def _blanked(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """`text` with the given sorted, non-overlapping spans overwritten by `_BLANK`."""
     if not spans:
         return text
@@ -768,7 +751,7 @@ def _emoji_support():
     )
     ranges: list[str] = []
     run_start = previous = code_points[0]
-    for code_point in code_points[1:] + [-1]:
+    for code_point in [*code_points[1:], -1]:
         if code_point != previous + 1:
             ranges.append(rf"\x{{{run_start:X}}}-\x{{{previous:X}}}")
             run_start = code_point

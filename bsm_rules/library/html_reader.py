@@ -356,10 +356,9 @@ class _HtmlReader(html.parser.HTMLParser):
         # "<b>": no attributes to read (most tags of a long document are like it)
         attributes = [] if len(tag_text) == len(tag) + 2 else _parse_attributes(tag_text, start)
 
-        if tag == "body":
-            if self._open_count["head"]:
-                while self._open and self._pop()[0] != "head":
-                    pass
+        if tag == "body" and self._open_count["head"]:
+            while self._open and self._pop()[0] != "head":
+                pass
         if self._open and (
             (tag in _SELF_CLOSING_SIBLINGS and self._open[-1][0] == tag)
             or (tag in _BLOCK_ELEMENTS and self._open[-1][0] == "p")

@@ -10,14 +10,14 @@ import email.policy
 import mimetypes
 import re
 from collections.abc import Iterator
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 
 from ..core.errors import MessageError
 from .items import MAX_MESSAGE_BYTES, InputItem, too_large
 from .model import Attachment, Message, parse_timestamp
 
-__all__ = ["read_email_file", "parse_email", "is_marketplace_address"]
+__all__ = ["is_marketplace_address", "parse_email", "read_email_file"]
 
 # The buyer's side of Amazon's relay: `…@marketplace.amazon.com`, `.co.uk`, `.de`, `.com.au`, …
 _MARKETPLACE_RELAY = re.compile(r"@marketplace\.amazon\.(?:[a-z]{2,3}|co\.[a-z]{2}|com\.[a-z]{2})$", re.IGNORECASE)
@@ -109,16 +109,24 @@ def parse_email(raw: bytes, message_id: str | None = None, contact_reason: str |
     """Read one RFC 5322 message into a `Message`; raises MessageError when it cannot be read."""
     try:
         mail = email.message_from_bytes(raw, policy=email.policy.default)
-        if not mail.keys():
-            raise MessageError("", "not an email message: no header fields")
-        for defect in mail.defects:
-            if isinstance(defect, _FATAL_DEFECTS):
-                raise MessageError("", f"malformed MIME structure: {_describe(defect)}")
-        return _message(mail, message_id, contact_reason)
+        problem = _unreadable(mail)
+        if problem is None:
+            return _message(mail, message_id, contact_reason)
     except MessageError:
         raise
     except Exception as error:  # noqa: BLE001 - the email package raises many kinds on broken input
         raise MessageError("", f"malformed email message ({type(error).__name__}: {error})") from None
+    raise MessageError("", problem)
+
+
+def _unreadable(mail: EmailMessage) -> str | None:
+    """Why a parsed message cannot be trusted to say what the buyer would see, if it cannot."""
+    if not mail.keys():
+        return "not an email message: no header fields"
+    for defect in mail.defects:
+        if isinstance(defect, _FATAL_DEFECTS):
+            return f"malformed MIME structure: {_describe(defect)}"
+    return None
 
 
 def _describe(defect: Exception) -> str:
@@ -160,7 +168,7 @@ def _message(mail: EmailMessage, message_id: str | None, contact_reason: str | N
     )
 
 
-def _collect_parts(part: EmailMessage, bodies: list, body_texts: list[str], html_texts: list[str],
+def _collect_parts(part: MIMEPart, bodies: list, body_texts: list[str], html_texts: list[str],
                    attachments: list[Attachment]) -> None:
     """Walk the MIME tree: every leaf that is not a body part is an attachment, except inline
     text without a file name, which the reader sees as more body text."""
@@ -181,17 +189,17 @@ def _collect_parts(part: EmailMessage, bodies: list, body_texts: list[str], html
     elif inline_text and content_type == "text/html":
         html_texts.append(_text(part))
     else:
-        payload = part.get_payload(decode=True) or b""
+        payload = _decoded_payload(part)
         attachments.append(Attachment(name or _unnamed(part, len(attachments) + 1), len(payload), content_type))
 
 
-def _forwarded(part: EmailMessage) -> Attachment:
+def _forwarded(part: MIMEPart) -> Attachment:
     inner = part.get_payload(0) if part.is_multipart() else None
-    size = len(inner.as_bytes()) if inner is not None else len(part.get_payload(decode=True) or b"")
+    size = len(inner.as_bytes()) if isinstance(inner, email.message.Message) else len(_decoded_payload(part))
     return Attachment(part.get_filename() or "forwarded-message.eml", size, "message/rfc822")
 
 
-def _unnamed(part: EmailMessage, number: int) -> str:
+def _unnamed(part: MIMEPart, number: int) -> str:
     """A name for an attachment without a file name (an inline image referenced by Content-ID)."""
     extension = mimetypes.guess_extension(part.get_content_type()) or ".bin"
     content_id = (part.get("content-id") or "").strip().strip("<>").split("@", 1)[0]
@@ -199,11 +207,11 @@ def _unnamed(part: EmailMessage, number: int) -> str:
     return stem + extension
 
 
-def _text(part: EmailMessage) -> str:
+def _text(part: MIMEPart) -> str:
     try:
         text = part.get_content()
     except (LookupError, UnicodeError):  # unknown or wrong charset: keep the text readable
-        text = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        text = _decoded_payload(part).decode("utf-8", errors="replace")
     return text.replace("\r\n", "\n")
 
 
@@ -249,3 +257,9 @@ def _date(mail: EmailMessage) -> datetime.datetime | None:
     if value.tzinfo is None:  # "-0000": the time is UTC, the sender's zone is unknown
         value = value.replace(tzinfo=datetime.timezone.utc)
     return value
+
+
+def _decoded_payload(part: MIMEPart) -> bytes:
+    """A leaf part's bytes with its transfer encoding undone (none for an empty part)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""

@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import sys
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -17,10 +18,14 @@ from typing import Any, BinaryIO
 from . import items
 from .items import InputItem, decode_line, json_error, line_text, too_large
 
-__all__ = ["InputItem", "read_inputs", "InputError", "line_text", "utf8_bytes"]
+__all__ = ["InputError", "InputItem", "line_text", "read_inputs", "utf8_bytes"]
 
 READ_SIZE = 1 << 16  # bytes asked of a JSON Lines stream at a time
 _BOM = codecs.BOM_UTF8
+
+
+#: What standard input is read as: `sys.stdin`, or any text stream (`io.StringIO` in tests).
+TextStream = typing.TextIO | io.TextIOBase
 
 
 class InputError(Exception):
@@ -182,7 +187,7 @@ def _joined(lines: Iterable[bytes | str]) -> str | None:
     return "".join(pieces)
 
 
-def _read_text_stream(stream: io.TextIOBase, name: str, kind: str | None, decode: bool) -> Iterator[InputItem]:
+def _read_text_stream(stream: TextStream, name: str, kind: str | None, decode: bool) -> Iterator[InputItem]:
     if kind == "jsonl":
         yield from _read_jsonl(_text_lines(stream), name, decode)
     elif kind == "json":
@@ -192,7 +197,7 @@ def _read_text_stream(stream: io.TextIOBase, name: str, kind: str | None, decode
         yield from _read_unknown(_text_lines(stream), name, decode)
 
 
-def _text_lines(stream: io.TextIOBase, on_wait: Callable[[], None] | None = None) -> Iterator[str | bytes]:
+def _text_lines(stream: TextStream, on_wait: Callable[[], None] | None = None) -> Iterator[str | bytes]:
     """The lines of a text stream, with `on_wait` called before each line is read; a line longer
     than a message may be is read (and dropped) a block at a time and yielded as `_LINE_TOO_LARGE`."""
     limit = items.MAX_MESSAGE_BYTES
@@ -210,7 +215,7 @@ def _text_lines(stream: io.TextIOBase, on_wait: Callable[[], None] | None = None
         yield line
 
 
-def _read_standard_input(stream: io.TextIOBase, decode: bool, on_wait: Callable[[], None] | None
+def _read_standard_input(stream: TextStream, decode: bool, on_wait: Callable[[], None] | None
                          ) -> Iterator[InputItem]:
     """JSON Lines or one JSON document, read through the byte stream when it is UTF-8 (as a file is
     read); `on_wait` is called before a read only where one can wait (a pipe, a terminal)."""
@@ -232,7 +237,7 @@ def utf8_bytes(stream: Any) -> BinaryIO | None:
     return buffer
 
 
-def _may_wait(stream: io.TextIOBase) -> bool:
+def _may_wait(stream: TextStream) -> bool:
     """Whether reading `stream` can wait for its writer (a pipe or a terminal, not a file)."""
     try:
         return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
@@ -246,7 +251,7 @@ def _email_items(path: Path, kind: str, contact_reason: str | None) -> Iterator[
     yield from email_input.read_email_file(path, kind, contact_reason)
 
 
-def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
+def read_inputs(paths: list[str], stdin: TextStream | None = None,
                 contact_reason: str | None = None, decode: bool = True,
                 on_wait: Callable[[], None] | None = None) -> Iterator[InputItem]:
     """Yield an item per message of every input, in order. Raises InputError for an input that
@@ -255,7 +260,7 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
     decodes them. `on_wait` is called before a read of standard input that may have to wait for
     its writer, so that the caller can first write the results it has (the writer may be waiting
     for them)."""
-    resolved = []
+    resolved: list[tuple[str, Path | None]] = []
     for name in paths:
         if name == "-":
             resolved.append((name, None))
@@ -268,10 +273,11 @@ def read_inputs(paths: list[str], stdin: io.TextIOBase | None = None,
         except OSError as error:
             raise InputError(f"{name}: cannot be read: {error.strerror or error}") from None
         resolved.append((name, path))
-    for name, path in resolved:
-        if path is None:
+    for name, given in resolved:
+        if given is None:
             yield from _read_standard_input(stdin if stdin is not None else sys.stdin, decode, on_wait)
             continue
+        path = given
         suffix = path.suffix.lower()
         if suffix in (".eml", ".mbox"):
             yield from _email_items(path, suffix[1:], contact_reason)

@@ -36,7 +36,7 @@ class InputItem(NamedTuple):
 def line_text(line: bytes | str) -> str:
     """A JSON Lines line as text, as a text-mode reader gives it: UTF-8 with undecodable bytes
     replaced, and the line end (`\\n`, `\\r\\n` or `\\r`) read as `\\n`."""
-    if type(line) is str:
+    if isinstance(line, str):
         return line
     text = line.decode("utf-8", "replace")
     if text.endswith("\r"):
