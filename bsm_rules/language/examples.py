@@ -352,7 +352,7 @@ def message_to_json(message: Message) -> dict:
     result: dict[str, Any] = {}
     for key in ("id", "contact_reason", "category", "subject", "body", "html", "language", "order_id"):
         value = getattr(message, key)
-        if value not in (None, ""):
+        if value is not None and (value or key not in ("subject", "body")):  # "" is a value, but the default of these two
             result[key] = value
     recipient = {k: v for k, v in (("role", message.recipient_role if message.recipient_role != "buyer" else None),
                                    ("address", message.recipient_address), ("language", message.recipient_language),

@@ -106,7 +106,7 @@ def sample_messages() -> tuple[Message, ...]:
     values += [json.loads(line) for line in (ROOT / "examples" / "messages.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()]
     values += [
-        {"id": "html", "contact_reason": "order_issue", "subject": "Ünïcode ﬁx 😀 Ａ", "body": "",
+        {"id": "html", "subject": "Ünïcode ﬁx 😀 Ａ", "body": "",
          "html": '<p>Visit <a href="https://ups.com/t?x=1">ups</a> <img src="https://t.co/p.gif" width=1 height=1>'
                  "&amp; call +1 206 555 0100</p>",
          "language": "en", "order_id": "112-3456789-0123456", "sender": {"role": "seller", "id": "S1"},
@@ -221,8 +221,8 @@ def _formatting_holds(policy: ast.Policy, checked, source: SourceFile) -> None:
 def _evaluation_holds(checked) -> None:
     policy = Policy(checked)
     reasons = [ident.name for category in checked.categories.values() for ident in category.reasons][:2]
-    messages = [*sample_messages(), *(msgspec.structs.replace(sample_messages()[0], contact_reason=reason)
-                                      for reason in reasons)]
+    messages = [*sample_messages(), *(msgspec.structs.replace(sample, contact_reason=reason)
+                                      for reason in reasons for sample in sample_messages()[-2:])]
     for message in messages:
         try:
             verdict = policy.compiled.evaluate(message, None, NOW)
