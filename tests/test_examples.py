@@ -251,9 +251,10 @@ def test_message_from_an_eml_file(tmp_path):
     assert run_case(Policy(checked), case).passed
 
 
-@pytest.mark.parametrize("field", ["category", "contact_reason", "language", "order_id", "html", "id"])
+@pytest.mark.parametrize("field", ["category", "contact_reason", "language", "order_id", "html", "id", "in_reply_to"])
 def test_a_message_written_as_json_keeps_an_empty_field(field):
-    message = parse_message({field: ""})
+    message = parse_message({field: ""} if field != "in_reply_to" else
+                            {"in_reply_to": {"id": "", "received_at": "2026-11-20T12:00:00Z"}})
     assert parse_message(message_to_json(message)) == message  # "" is not the field left out
 
 

@@ -372,7 +372,7 @@ def message_to_json(message: Message) -> dict:
         result["sent_at"] = stamp(message.sent_at)
     if message.in_reply_to_received_at is not None:
         reply = {"received_at": stamp(message.in_reply_to_received_at)}
-        if message.in_reply_to_id:
+        if message.in_reply_to_id is not None:
             reply["id"] = message.in_reply_to_id
         result["in_reply_to"] = reply
     if message.context:
