@@ -25,7 +25,7 @@ from ..messages.model import Message, parse_message, read_plain_message
 from .verdict import Violation, invalid_result
 
 __all__ = ["BatchOptions", "Outcome", "Progress", "ResultWriter", "Summary", "count_daily", "evaluate_stream",
-           "render_json_result", "render_text_result", "resolve_jobs", "start_method"]
+           "render_json_result", "render_text_result", "resolve_jobs", "start_method", "utc_day"]
 
 CHUNK_SIZE = 256          # items sent to a worker at once: large enough that pickling does not dominate
 CHUNKS_IN_FLIGHT = 4      # per worker: bounds memory while keeping every worker busy
@@ -145,9 +145,20 @@ def count_daily(items: Iterable[InputItem], base: int, now: datetime.datetime
         if message is None:
             yield item, None
             continue
-        key = (message.sender_id, (message.sent_at or now).astimezone(datetime.timezone.utc).date())
+        key = (message.sender_id, utc_day(message.sent_at or now))
         yield item._replace(message=message), base + seen[key]
         seen[key] += 1
+
+
+_DAY = datetime.timedelta(days=1)
+
+
+def utc_day(moment: datetime.datetime) -> int:
+    """The UTC calendar day of an aware moment, as a day number (`date.toordinal`): also for the
+    moments early on 0001-01-01 or late on 9999-12-31 whose UTC day is outside `datetime`'s range."""
+    time_of_day = datetime.timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second,
+                                     microseconds=moment.microsecond)
+    return moment.toordinal() + (time_of_day - (moment.utcoffset() or datetime.timedelta())) // _DAY
 
 
 # -- running -----------------------------------------------------------------------------------

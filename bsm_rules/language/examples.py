@@ -353,7 +353,7 @@ def message_to_json(message: Message) -> dict:
     result: dict[str, Any] = {}
     for key in ("id", "contact_reason", "category", "subject", "body", "html", "language", "order_id"):
         value = getattr(message, key)
-        if value not in (None, ""):
+        if value is not None and (value or key not in ("subject", "body")):  # "" is a value, but the default of these two
             result[key] = value
     recipient = {k: v for k, v in (("role", message.recipient_role if message.recipient_role != "buyer" else None),
                                    ("address", message.recipient_address), ("language", message.recipient_language),
@@ -373,7 +373,7 @@ def message_to_json(message: Message) -> dict:
         result["sent_at"] = stamp(message.sent_at)
     if message.in_reply_to_received_at is not None:
         reply = {"received_at": stamp(message.in_reply_to_received_at)}
-        if message.in_reply_to_id:
+        if message.in_reply_to_id is not None:
             reply["id"] = message.in_reply_to_id
         result["in_reply_to"] = reply
     if message.context:

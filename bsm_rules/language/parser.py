@@ -415,6 +415,17 @@ def _first_too_deep(tree: Tree) -> tuple[int, int] | None:
     return None
 
 
+def _deeper_than(tree: Tree, limit: int) -> bool:
+    """Whether `tree` nests more than `limit` levels. Iterative: the tree may be deep."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return False
+
+
 def _blank(text: str, begin: int, end: int) -> str:
     return text[:begin] + re.sub(r"[^\n]", " ", text[begin:end]) + text[end:]
 
@@ -613,7 +624,8 @@ def _phrases(parser, name: str, words: int = 1) -> list[str]:
 
 
 def _expression(value, source: SourceFile) -> ast.Expr | None:
-    if not isinstance(value, Tree):
+    # A tree nested too deeply is a syntax error (BSM105) and too deep to build: no expression.
+    if not isinstance(value, Tree) or _deeper_than(value, MAX_NESTING):
         return None
     try:
         node = build_node(value, source)
