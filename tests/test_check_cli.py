@@ -1,4 +1,4 @@
-"""`bsm check` through the real command line (../shared/spec/message-model.md): inputs, context,
+"""`bsm check` through the real command line (docs/message-model.md): inputs, context,
 output formats, exit statuses, bad inputs in a batch and usage errors; results are validated
 against a JSON schema of the result format."""
 
