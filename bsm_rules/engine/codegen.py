@@ -355,6 +355,10 @@ def _runner_file_name(checked: CheckedPolicy, source: str) -> str:
     file's) and a digest of the source, so that the same policy always gets the same name and
     a different source a different one."""
     name = checked.header.name.value if checked.header else checked.units[-1].path
+    # A file name for `compile` holds no NUL (nor, to stay readable, any other control character)
+    # and no lone surrogate: those are written as escapes.
+    name = "".join(char if char.isprintable() and not "\ud800" <= char <= "\udfff" else ascii(char)[1:-1]
+                   for char in name)
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"<bsm rule runner: {name} {digest}>"
 

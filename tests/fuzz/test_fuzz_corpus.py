@@ -16,11 +16,7 @@ TEXT_TARGETS = ("policy", "lsp")
 #: Corpus inputs that still break a contract, in code that is being changed elsewhere, by
 #: "target:folder/file": the reason, with the place that fails. Fixing one makes its test pass,
 #: which fails the run (strict), so that the entry here is removed with the fix.
-OPEN: dict[str, str] = {
-    "policy:policy/policy-name-nul.bsm":
-        "compiling fails: bsm_rules/engine/codegen.py:341 generate_rule_runner, compile(source, file_name) with the "
-        "policy's name in the runner's file name: ValueError: embedded null character",
-}
+OPEN: dict[str, str] = {}
 
 
 def _cases() -> list:
