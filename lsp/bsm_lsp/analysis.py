@@ -28,7 +28,10 @@ def document_path(uri: str) -> str:
     """The name a document is checked under: its resolved file path, or the URI itself in angle
     brackets for documents that are not files (`untitled:`), which the core treats as unnamed."""
     path = to_fs_path(uri) if uri.startswith("file:") else None
-    return str(Path(path).resolve()) if path else f"<{uri}>"
+    try:
+        return str(Path(path).resolve()) if path else f"<{uri}>"
+    except ValueError:  # a NUL in the name: no file can have it
+        return f"<{uri}>"
 
 
 class Analysis:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import PositionCodec
 
@@ -24,6 +24,8 @@ from bsm_rules import __version__
 from . import features
 from .analysis import Analysis, analyze, document_path
 from .convert import to_lsp_diagnostics
+from .protocol import BsmProtocol, strict_converter
+from .session import DocumentUnavailable
 from .tokens import LEGEND
 
 __all__ = ["DOCUMENT_FEATURES", "SESSION_FEATURES", "BsmLanguageServer", "serve", "server"]
@@ -38,7 +40,8 @@ class BsmLanguageServer(LanguageServer):
     """A pygls server that keeps one analysis per open document and publishes its diagnostics."""
 
     def __init__(self) -> None:
-        super().__init__("bsm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("bsm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=BsmProtocol, converter_factory=strict_converter)
         self.analyses: dict[str, Analysis] = {}
         self.pending: dict[str, asyncio.Task] = {}
         self.pending_lens_refresh: asyncio.Task | None = None
@@ -66,8 +69,13 @@ class BsmLanguageServer(LanguageServer):
         cached = self.analyses.get(uri)
         if cached is not None and self.is_current(cached):
             return cached
+        # A document that is not open is read from disk, as pygls does.
         doc = self.workspace.get_text_document(uri)
-        version, text, overlay = doc.version, doc.source, self.overlay()
+        try:
+            text = doc.source
+        except (OSError, ValueError) as error:  # missing, unreadable, not UTF-8, a NUL in its name
+            raise DocumentUnavailable(uri, error) from None
+        version, overlay = doc.version, self.overlay()
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(
             self.checker_pool, analyze, uri, version, text, overlay, self.workspace.position_codec)
@@ -194,7 +202,8 @@ server = BsmLanguageServer()
 
 def guarded(function):
     """Run a feature handler so that an internal error is logged and answered as an LSP error,
-    leaving the server running."""
+    leaving the server running. A request about a document that is neither open nor readable has
+    no result (null, which every request the server answers allows)."""
     name = function.__name__
 
     def failure(error: Exception):
@@ -206,6 +215,9 @@ def guarded(function):
         async def run_async(*args, **kwargs):
             try:
                 return await function(*args, **kwargs)
+            except DocumentUnavailable as error:
+                log.info("%s: %s", name, error)
+                return None
             except JsonRpcException:
                 raise
             except Exception as error:  # noqa: BLE001
@@ -347,9 +359,15 @@ _register_features()
 
 @server.command(features.EVALUATE_COMMAND)
 @guarded
-async def evaluate_command(uri: str, rule_id: str | None = None) -> dict:
-    """Evaluate the policy on the samples; returns (and shows) the verdict counts."""
-    return await features.evaluate_command(server, uri, rule_id)
+async def evaluate_command(*arguments: str) -> dict:
+    """Evaluate the policy on the samples; returns (and shows) the verdict counts. The arguments
+    are the document's URI and, for the counts of one rule, its id."""
+    # Variadic, as pygls requires every declared argument, defaults or not; it passes variadic
+    # arguments as the client sent them, so their types are checked here.
+    if not 1 <= len(arguments) <= 2 or not all(isinstance(argument, str) for argument in arguments):
+        raise JsonRpcInvalidParams(f"Invalid Params for {features.EVALUATE_COMMAND}: expected a document URI and "
+                                   f"optionally a rule id, got {list(arguments)!r:.200}")
+    return await features.evaluate_command(server, *arguments)
 
 
 def serve(tcp: tuple[str, int] | None = None) -> int:

@@ -10,9 +10,17 @@ from pygls.workspace import PositionCodec
 
 from .analysis import Analysis
 
-__all__ = ["Session"]
+__all__ = ["DocumentUnavailable", "Session"]
 
 T = TypeVar("T")
+
+
+class DocumentUnavailable(Exception):
+    """A request named a document that is not open and cannot be read from disk."""
+
+    def __init__(self, uri: str, reason: Exception):
+        super().__init__(f"{uri} is not open and cannot be read ({reason})")
+        self.uri = uri
 
 
 class Session(Protocol):
@@ -22,7 +30,8 @@ class Session(Protocol):
     samples_glob: str | None
 
     async def analysis(self, uri: str) -> Analysis:
-        """The analysis of the open document's current text."""
+        """The analysis of the open document's current text (or of the file on disk when it is not
+        open); raises `DocumentUnavailable` when there is neither."""
 
     def open_documents(self) -> list[str]:
         """The URIs of the open documents."""

@@ -198,6 +198,13 @@ async def test_code_lens_counts_the_samples_each_rule_flags(client, tmp_path):
     # The server shows the message before it answers, on the same stream: it has arrived.
     assert [(m.type, m.message) for m in client.messages[shown:]] == [
         (types.MessageType.Info, "no-gifts: 1 of 3 samples flagged (gift)")]
+    # Each lens runs its own command, the policy's with the document alone.
+    header, rule = (lens.command for lens in lenses)
+    for command in header, rule:
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command=command.command, arguments=command.arguments))
+    assert [m.message for m in client.messages[shown + 1:]] == [
+        "3 samples: 1 allow, 2 warn, 0 block, 0 invalid", "no-gifts: 1 of 3 samples flagged (gift)"]
 
 
 async def test_code_lens_without_a_valid_policy_explains_why(client, tmp_path):

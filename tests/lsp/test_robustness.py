@@ -1,5 +1,5 @@
-"""The server keeps answering whatever the documents hold and whatever the edits are; an internal
-error in one request is answered as an LSP error and the server goes on."""
+"""The server keeps answering whatever the documents hold, whatever the edits are and whatever
+the documents are called."""
 
 from __future__ import annotations
 
@@ -59,12 +59,28 @@ async def test_random_edit_sequences_never_stop_the_server(client, tmp_path, edi
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=identifier))
 
 
-async def test_an_internal_error_is_answered_as_an_lsp_error_and_the_server_goes_on(client, tmp_path):
+async def test_a_request_about_a_document_neither_open_nor_on_disk_has_no_result(client, tmp_path):
     missing = (tmp_path / "never-opened.bsm").as_uri()
-    with pytest.raises(Exception, match="hover failed"):
-        await client.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=missing), position=position(0, 0)))
+    assert await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=missing), position=position(0, 0))) is None
+    assert await client.text_document_references_async(types.ReferenceParams(
+        text_document=types.TextDocumentIdentifier(uri=missing), position=position(0, 0),
+        context=types.ReferenceContext(include_declaration=True))) is None
     uri = open_document(client, tmp_path / "common.bsm", COMMON)
     result = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=position(3, 10)))
     assert result.contents.value.startswith("```bsm\npattern review_ask")
+
+
+async def test_a_document_whose_uri_holds_a_nul_is_checked_and_spoils_no_other(client, tmp_path):
+    odd = (tmp_path / "odd.bsm").as_uri().replace("odd", "o\0dd")
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=odd, language_id="bsm", version=1, text="rule r error {\n  forbid subjet contains \"x\"\n}\n")))
+    diagnostics = await wait_for_diagnostics(client, odd, version=1)
+    assert [d.code for d in diagnostics] == ["BSM201"]  # the unknown name
+    uri = open_document(client, tmp_path / "common.bsm", COMMON)
+    assert [d.code for d in await wait_for_diagnostics(client, uri, version=1)] == ["BSM501"]  # gifts unused
+    result = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=position(3, 10)))
+    assert result.contents.value.startswith("```bsm\npattern review_ask")
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=odd)))
