@@ -17,7 +17,7 @@ PACKAGES = ("bsm_rules", "bsm_lsp")
 
 def test_import_linter_contracts_hold():
     linter = Path(sys.executable).with_name("lint-imports")
-    completed = subprocess.run([str(linter), str(ROOT / "pyproject.toml"), "--no-cache"],
+    completed = subprocess.run([str(linter), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
                                cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import itertools
 import json
@@ -12,9 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from bsm_rules import load_policy
-from bsm_rules.engine.batch import BatchOptions, Outcome, Progress, Summary, evaluate_stream
+from bsm_rules.engine.batch import BatchOptions, Outcome, Progress, Summary, evaluate_stream, utc_day
 from bsm_rules.cli import main
 from bsm_rules.messages.inputs import read_inputs
 from bsm_rules.messages.model import parse_timestamp
@@ -184,6 +187,28 @@ def test_count_daily_counts_earlier_messages_of_the_same_sender_and_utc_day(tmp_
     assert status == 2  # "bad" is invalid and did not count
     _, without, _ = _run("--format", "json", "--avg-daily-orders", "0", "--sent-today", "598", str(path))
     assert not any("daily-limit" in json.dumps(r) for r in _results(without))
+
+
+def test_count_daily_takes_the_utc_day_of_moments_at_the_ends_of_the_calendar(tmp_path):
+    messages = [
+        {"id": "first", "sender": {"id": "a"}, "sent_at": "0001-01-01T00:00:00+00:11"},  # UTC day before 0001-01-01
+        {"id": "same", "sender": {"id": "a"}, "sent_at": "0001-01-01T00:05:00+00:11"},
+        {"id": "next", "sender": {"id": "a"}, "sent_at": "0001-01-01T00:11:00+00:11"},
+        {"id": "last", "sender": {"id": "a"}, "sent_at": "9999-12-31T23:59:59-23:59"},  # UTC day after 9999-12-31
+    ]
+    path = _write_jsonl(tmp_path / "ends.jsonl", messages)
+    status, out, err = _run("--format", "json", "--count-daily", "--avg-daily-orders", "0",
+                            "--sent-today", "599", str(path))
+    fired = {r["message"]: "daily-limit" in {v["rule"] for v in r.get("violations", ())} for r in _results(out)}
+    assert fired == {"first": False, "same": True, "next": False, "last": False}
+    assert status == 1 and err == ""
+
+
+@given(st.datetimes(timezones=st.timezones()))
+def test_the_utc_day_is_the_day_of_the_moment_in_utc(moment):
+    assume(datetime.datetime.min.replace(tzinfo=datetime.timezone.utc) + datetime.timedelta(days=1) < moment
+           < datetime.datetime.max.replace(tzinfo=datetime.timezone.utc) - datetime.timedelta(days=1))
+    assert utc_day(moment) == moment.astimezone(datetime.timezone.utc).date().toordinal()
 
 
 def test_count_daily_with_workers_matches_one_process(tmp_path):

@@ -1,4 +1,4 @@
-"""`bsm check` through the real command line (../shared/spec/message-model.md): inputs, context,
+"""`bsm check` through the real command line (docs/message-model.md): inputs, context,
 output formats, exit statuses, bad inputs in a batch and usage errors; results are validated
 against a JSON schema of the result format."""
 
@@ -434,3 +434,155 @@ def test_lone_surrogates_in_the_input_do_not_break_the_output(tmp_path):
         else:
             assert output.startswith("\\ud800-1: block\n")
             assert "1 | \ufffd write to a@b.de" in output
+
+
+# -- many findings --------------------------------------------------------------------------------
+
+def test_violations_of_a_rule_are_listed_up_to_a_hundred_per_field_then_counted(tmp_path):
+    body = "jo@ex.com " * 250
+    message = {**CLEAN, "id": "many", "subject": "Mail jo@ex.com or jo@ex.com", "body": body}
+    status, out, _ = run(["check", write(tmp_path / "m.json", message), "--format", "json"])
+    assert status == EXIT_BLOCKED
+    (result,) = results(out)
+    emails = [v for v in result["violations"] if v["rule"] == "no-email-address"]
+    in_body = [v for v in emails if v["field"] == "body"]
+    assert [v["field"] for v in emails].count("subject") == 2
+    assert len(in_body) == 101
+    assert all(body[v["start"]:v["end"]] == "jo@ex.com" for v in in_body[:100])
+    assert [v["start"] for v in in_body[:100]] == [10 * n for n in range(100)]
+    assert in_body[100] == {"rule": "no-email-address", "severity": "error",
+                            "message": "… and 150 more in body (not listed)", "field": "body"}
+
+
+def test_the_count_of_unlisted_violations_adds_up_over_the_clauses_of_a_rule(tmp_path):
+    # no-marketing forbids marketing phrases and percentages off: one list and one count per field
+    body = "Use code SAVE. " * 70 + "Now 20% off. " * 70
+    status, out, _ = run(["check", write(tmp_path / "m.json", {**CLEAN, "id": "sale", "body": body}), "--format", "json"])
+    (result,) = results(out)
+    marketing = [v for v in result["violations"] if v["rule"] == "no-marketing"]
+    assert len(marketing) == 101
+    assert marketing[-1]["message"] == "… and 40 more in body (not listed)"
+    assert [v for v in marketing if "start" not in v] == [marketing[-1]]
+
+
+def test_a_megabyte_of_addresses_is_checked_and_written_in_a_short_line(tmp_path):
+    file = write(tmp_path / "m.json", {**CLEAN, "id": "mb", "body": "jo@ex.com " * 100_000})
+    for output_format in ("json", "text"):
+        status, out, _ = run(["check", file, "--format", output_format])
+        assert status == EXIT_BLOCKED
+        assert len(out) < 100_000
+        assert "… and 99,900 more in body (not listed)" in out
+
+
+# -- size limit -----------------------------------------------------------------------------------
+
+TOO_LARGE = "larger than 25 MiB, the most one message may be; not read"
+
+
+def _huge_line(size: int) -> bytes:
+    return b'{"id": "huge", "body": "' + b"x" * size + b'"}\n'
+
+
+def test_a_json_lines_line_larger_than_the_limit_is_invalid_and_the_batch_goes_on(tmp_path):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(jsonl(CLEAN).encode() + _huge_line(MAX_MESSAGE_BYTES) + jsonl(BLOCKED).encode())
+    status, out, _ = run(["check", str(path), "--format", "json"])
+    assert status == EXIT_INVALID
+    assert [(r["message"], r["verdict"]) for r in results(out)] == [
+        ("clean", "allow"), ("#2", "invalid"), ("blocked", "block")]
+    assert results(out)[1]["error"] == f"{path}:2: {TOO_LARGE}"
+
+
+def test_a_line_just_under_the_limit_is_read(tmp_path):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(_huge_line(MAX_MESSAGE_BYTES - 40))
+    status, out, _ = run(["check", str(path), "--format", "json"])
+    assert [r["verdict"] for r in results(out)] != ["invalid"]
+
+
+def test_reading_a_long_line_holds_no_more_than_the_limit():
+    import tracemalloc
+
+    from bsm_rules.messages.inputs import _read_jsonl, _byte_lines
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    class Endless(io.RawIOBase):
+        """A line of 3 × the limit, then a message, made as it is read."""
+
+        def __init__(self):
+            self.left = 3 * MAX_MESSAGE_BYTES
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            if self.left < 0:
+                return 0
+            if self.left == 0:
+                tail = b"\n" + json.dumps(CLEAN).encode() + b"\n"
+                buffer[:len(tail)] = tail
+                self.left = -1
+                return len(tail)
+            size = min(len(buffer), self.left)
+            buffer[:size] = b"x" * size
+            self.left -= size
+            return size
+
+    tracemalloc.start()
+    try:
+        items = [(item.where, item.error is None) for item in
+                 _read_jsonl(_byte_lines(io.BufferedReader(Endless())), "in", decode=True)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert items == [("in:1", False), ("in:2", True)]
+    assert peak < MAX_MESSAGE_BYTES + (4 << 20)
+
+
+def test_standard_input_lines_larger_than_the_limit_are_invalid(tmp_path):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    lines = jsonl(CLEAN).encode() + _huge_line(MAX_MESSAGE_BYTES) + jsonl(BLOCKED).encode()
+    completed = subprocess.run([bsm_executable(), "check", "--format", "json"], input=lines, capture_output=True,
+                               timeout=120)
+    assert completed.returncode == EXIT_INVALID
+    decoded = results(completed.stdout.decode())
+    assert [r["verdict"] for r in decoded] == ["allow", "invalid", "block"]
+    assert decoded[1]["error"] == f"<stdin>:2: {TOO_LARGE}"
+
+
+def test_a_json_document_larger_than_the_limit_is_invalid(tmp_path, monkeypatch):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    document = json.dumps([CLEAN, {**CLEAN, "body": "x" * MAX_MESSAGE_BYTES}], indent=1)
+    status, out, _ = run(["check", write(tmp_path / "m.json", document), "--format", "json"])
+    assert status == EXIT_INVALID
+    assert [r["error"] for r in results(out)] == [f"{tmp_path / 'm.json'}: {TOO_LARGE}"]
+    status, out, _ = run(["check", "--format", "json"], stdin=document, monkeypatch=monkeypatch)
+    assert [r["error"] for r in results(out)] == [f"<stdin>: {TOO_LARGE}"]
+
+
+# -- a megabyte of hostile text -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("field", "piece", "verdict", "rules"), [
+    ("body", "\U0001F468\u200d", "warn", {"no-emoji"}),  # one emoji of a megabyte
+    ("body", "\U0001F600", "warn", {"no-emoji"}),
+    ("body", "x@x.", "allow", set()),
+    ("body", "a.co.uk ", "block", {"no-external-links"}),
+    ("body", "\ufdfa", "allow", set()),  # NFKC makes 18 characters of it
+    ("html", "<!--", "allow", set()),
+    ("html", "<![CDATA[", "allow", set()),
+    ("html", "<a x='>' ", "allow", set()),
+])
+def test_a_megabyte_of_hostile_text_in_a_field_is_checked(tmp_path, field, piece, verdict, rules):
+    message = {"id": "mb", field: piece * (1_000_000 // len(piece.encode()))}
+    status, out, err = run(["check", write(tmp_path / "m.json", message), "--format", "json"])
+    (result,) = results(out)
+    assert (result["verdict"], err) == (verdict, "")
+    assert {v["rule"] for v in result["violations"]} - {"important-tag-missing", "order-id-missing",
+                                                        "category-assumed", "generic-subject"} == rules
+    assert all(len([v for v in result["violations"] if v["rule"] == rule]) <= 101 for rule in rules)

@@ -222,3 +222,49 @@ def test_mbox_splitter_agrees_with_the_mailbox_module(tmp_path_factory, bodies):
     for item, text in zip(items, bodies):
         assert item.message.body.startswith("From here on\n")
         assert item.message.body.rstrip("\n").replace("\r", "\n") == ("From here on\n" + text).rstrip("\n").replace("\r", "\n")
+
+
+# -- size limit
+
+def _peak_bytes_of(function) -> tuple[object, int]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = function()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_message_larger_than_the_limit_is_invalid_and_the_mbox_goes_on(tmp_path):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    small = _mail(Subject="Your order", To="b@marketplace.amazon.com")
+    large_body = (b"x" * 999 + b"\n") * (2 * MAX_MESSAGE_BYTES // 1000)  # twice the limit, in lines
+    box = tmp_path / "box.mbox"
+    with open(box, "wb") as stream:
+        stream.write(b"From a@b Sat Nov 21 10:00:00 2026\n" + small + b"\n")
+        stream.write(b"From a@b Sat Nov 21 11:00:00 2026\n" + small + large_body + b"\n")
+        stream.write(b"From a@b Sat Nov 21 12:00:00 2026\n" + small.replace(b"order", b"parcel") + b"\n")
+    second = small.count(b"\n") + 3  # the line of its `From `
+    items, peak = _peak_bytes_of(lambda: [(item.error, item.message and item.message.subject)
+                                          for item in read_email_file(box, "mbox")])
+    assert items == [(None, "Your order"),
+                     (f"box.mbox:{second}: larger than 25 MiB, the most one message may be; not read",
+                      None),
+                     (None, "Your parcel")]
+    assert peak < MAX_MESSAGE_BYTES + (4 << 20)  # the large message was never held whole
+    status, results = _check_json(str(box))
+    assert status == 2 and [r["verdict"] for r in results] == ["allow", "invalid", "allow"]
+
+
+def test_an_eml_file_larger_than_the_limit_is_invalid(tmp_path):
+    from bsm_rules.messages.items import MAX_MESSAGE_BYTES
+
+    path = tmp_path / "big.eml"
+    path.write_bytes(_mail(Subject="Hi") + b"y" * MAX_MESSAGE_BYTES)
+    status, results = _check_json(str(path))
+    assert status == 2
+    assert results == [{"message": "big.eml", "verdict": "invalid",
+                        "error": "big.eml: larger than 25 MiB, the most one message may be; not read"}]

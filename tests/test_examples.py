@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bsm_rules.language import ast
-from bsm_rules.language.examples import collect_cases
+from bsm_rules.language.examples import collect_cases, message_to_json
+from bsm_rules.messages import parse_message
 from bsm_rules.testing.examples import run_case
 from bsm_rules.language.formatter import format_policy
 from bsm_rules.language.parser import parse
@@ -248,6 +249,13 @@ def test_message_from_an_eml_file(tmp_path):
     (case,) = collect_cases(checked)
     assert case.message["subject"] == "Your refund"
     assert run_case(Policy(checked), case).passed
+
+
+@pytest.mark.parametrize("field", ["category", "contact_reason", "language", "order_id", "html", "id", "in_reply_to"])
+def test_a_message_written_as_json_keeps_an_empty_field(field):
+    message = parse_message({field: ""} if field != "in_reply_to" else
+                            {"in_reply_to": {"id": "", "received_at": "2026-11-20T12:00:00Z"}})
+    assert parse_message(message_to_json(message)) == message  # "" is not the field left out
 
 
 @pytest.mark.parametrize("content, fragment", [

@@ -51,3 +51,22 @@ def test_match_spans_finds_what_finditer_finds(pattern, text):
     regex = re2.compile(pattern)
     expected = [[match.span(group) for group in range(regex.groups + 1)] for match in regex.finditer(text)]
     assert [list(spans) for spans in finders.match_spans(regex, text)] == expected
+
+
+EMOJI_PIECES = st.sampled_from(["\U0001F468", "\U0001F469", "\U0001F467", "\U0001F466", "\u200d", "\ufe0f", "\ufe0e",
+                                "\U0001F3FB", "\U0001F3FD", "\u2764", "\U0001F525", "a", " ", "#", "1", "\u20e3",
+                                "\U0001F1FA", "\U0001F1F8", "\u00a9", "\U0001F44D", "\u2640", "\u2642", "\U0001F9D1",
+                                "\U0001F91D", "\U0001F3F3", "\U0001F308", "\u2620"])
+
+
+@given(st.lists(EMOJI_PIECES, max_size=16).map("".join))
+def test_emoji_are_found_where_the_emoji_library_finds_them(text):
+    import emoji
+
+    assert finders.emoji_spans(text) == [(m["match_start"], m["match_end"]) for m in emoji.emoji_list(text)]
+
+
+def test_a_long_run_of_joined_emoji_is_one_emoji():
+    text = "\U0001F468\u200d" * 50_000
+    (found,) = finders.find_emoji(text)
+    assert (found.start, found.end) == (0, len(text) - 1)

@@ -11,7 +11,7 @@ import pytest
 
 from bsm_rules.cli import EXIT_INVALID, main
 from bsm_rules.core.source import SourceFile
-from bsm_rules.language.parser import MAX_NESTING
+from bsm_rules.language.parser import MAX_NESTING, expected_at
 from bsm_rules.language.pipeline import check_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +63,16 @@ def test_nesting_up_to_the_limit_checks_and_runs(tmp_path):
     path.write_text(rule(" or ".join(['body contains "x"'] * (MAX_NESTING - 2))), encoding="utf-8")
     assert run("lint", str(path))[0] == 0
     assert run("check", "--policy", str(path), MESSAGE)[0] in (0, 1)
+
+
+@pytest.mark.parametrize("text", [
+    rule("length(body) > " + " + ".join(["1"] * 900)),
+    rule(" or ".join(['body contains "x"'] * 900)),
+    rule("length(body) > " + "-" * 900 + "1"),
+], ids=["plus", "or", "minus"])
+def test_what_may_come_next_after_deep_nesting_is_still_answered(text):
+    expected = expected_at(text, len(text) - 3)  # after the deep expression, which is on the parser's stack
+    assert {"and", "or", "}"} <= expected.tokens
 
 
 def test_an_escape_past_the_last_code_point_is_kept_as_written():

@@ -135,12 +135,13 @@ def test_policy_reports_pixels_and_links_at_html_source_offsets():
 
 # -- properties
 
-_HTML_PIECES = st.sampled_from([
+_HTML_PIECE_LIST = [
     "<p>", "</p>", "<b>", "</b>", "<br>", "<a href='https://x.example/?a=1&amp;b=2'>", "</a>", "&amp;", "&lt;",
     "&#x41;", "&nbsp;", "<img src=x width=1 height=1>", "<style>a{b:url(u.png)}</style>", "<!-- c -->",
     "<script>1<2</script>", "<", ">", "&", "\"", "'", " ", "\n", "text", "é", "<pre>", "</pre>", "<li>",
     "<div style='display:none'>", "</div>", "<td>", "<meta http-equiv=refresh content='0;url=r'>",
-])
+]
+_HTML_PIECES = st.sampled_from(_HTML_PIECE_LIST)
 
 
 @given(st.lists(_HTML_PIECES | st.text(max_size=5), max_size=30).map("".join))
@@ -163,3 +164,76 @@ def test_text_without_markup_reads_as_itself_with_white_space_collapsed(text):
     for start, char in enumerate(content.visible_text):
         begin, end = content.source_span(start, start + 1)
         assert text[begin:end] == char or (char == " " and not text[begin:end].strip(" \t\n\f"))
+
+
+# -- constructs that never end
+
+def _as_html_parser_reads(source: str):
+    """What the reader sees when html.parser is given the whole source and then closed."""
+    from bsm_rules.library.html_reader import _HtmlReader
+
+    reader = _HtmlReader(source)
+    reader.feed(source)
+    reader.close()
+    return reader.content()
+
+
+_FINISHED_PIECES = st.sampled_from([piece for piece in _HTML_PIECE_LIST if piece not in ("<", "&")]
+                                   + ["<!-- <b> -->", "<![CDATA[x]]>", "<!doctype html>", "<?xml?>", "</x y>", "a < b",
+                                      "<a title='<!--'>", "&#39;"])
+
+
+@given(st.lists(_FINISHED_PIECES | st.text(st.characters(blacklist_characters="<&"), max_size=5), max_size=30)
+       .map("".join))
+def test_a_document_whose_constructs_all_end_reads_as_html_parser_reads_it(source):
+    content, expected = parse_html(source), _as_html_parser_reads(source)
+    assert content.visible_text == expected.visible_text
+    assert content.link_targets == expected.link_targets
+    assert content.tracking_pixels == expected.tracking_pixels
+    assert [content.source_span(i, i + 1) for i in range(len(content.visible_text))] == \
+        [expected.source_span(i, i + 1) for i in range(len(expected.visible_text))]
+
+
+@pytest.mark.parametrize("opening", ["<!--", "<![CDATA[", "<![if x"])
+def test_a_section_that_never_ends_is_read_as_text_and_reading_goes_on(opening):
+    source = f"<p>Hello</p>{opening} call <b>+1 206 555 0100</b> <img src=https://t.example/p width=1 height=1>"
+    content = parse_html(source)
+    assert f"{opening} call +1 206 555 0100" in content.visible_text
+    start = content.visible_text.index(opening)
+    assert content.source_span(start, start + len(opening)) == (12, 12 + len(opening))
+    assert [pixel.value for pixel in content.tracking_pixels] == ["https://t.example/p"]
+
+
+@pytest.mark.parametrize("opening", ["<!x", "<!doctype", "<?", "</a", "<a b='", "<a"])
+def test_markup_that_never_ends_at_the_end_is_read_as_text(opening):
+    source = f"<p>Hello</p><img src=https://t.example/p width=1 height=1>{opening} call +1 206 555 0100 &amp; bye"
+    content = parse_html(source)
+    assert content.visible_text.endswith(f"{opening} call +1 206 555 0100 & bye")
+    assert [pixel.value for pixel in content.tracking_pixels] == ["https://t.example/p"]
+
+
+def test_a_marked_section_html_parser_does_not_know_does_not_hide_the_rest():
+    content = parse_html("<p>Hi</p><![foo]>Call +1 206 555 0100 <a href='https://x.example/'>x</a>")
+    assert "Call +1 206 555 0100" in content.visible_text
+    assert _targets("<![foo]><a href='https://x.example/'>x</a>") == ["https://x.example/"]
+
+
+def test_a_bad_character_reference_is_text_and_markup_after_it_is_read():
+    content = parse_html("Ref &#; and &#q <b>bold</b> <i>it</i>")
+    assert content.visible_text == "Ref &#; and &#q bold it"
+
+
+@pytest.mark.parametrize("piece", ["<!--", "<!-- >", "<![CDATA[", "<![CDATA[>", "<a x='>' ", '<a x=">" ', "<a b",
+                                   "</a", "<?", "<!x", "<![if ", "&#;<!--", "<", "&#"])
+def test_a_megabyte_of_a_repeated_piece_is_read(piece):
+    source = piece * (1_000_000 // len(piece))
+    content = parse_html(source)
+    assert len(content.visible_text) <= len(source)
+    if piece in ("<!--", "<![CDATA[", "<?", "<!x", "<![if "):  # it never ends: all is text
+        assert content.visible_text == source.strip()
+
+
+@pytest.mark.parametrize("closing", ["</i>", "<body>", "</b>"])
+def test_many_open_elements_and_what_closes_them_are_read(closing):
+    source = "<b>" * 100_000 + "x" + closing * 100_000
+    assert parse_html(source).visible_text == "x"

@@ -28,7 +28,7 @@ def test_ascii_is_returned_unchanged_with_identity_mapping():
 def test_ascii_fast_path_builds_no_mapping():
     # The identity mapping must cost nothing: no per-character table is stored.
     normalized = normalize("plain ascii " * 100)
-    assert normalized._char_starts is None and normalized._char_ends is None
+    assert normalized._offsets is None
 
 
 def test_text_already_in_nfkc_keeps_identity_mapping():
@@ -198,3 +198,22 @@ def test_ascii_mapping_is_the_identity(value, data):
     start = data.draw(st.integers(0, len(value)))
     end = data.draw(st.integers(start, len(value)))
     assert normalized.original_span(start, end) == (start, end)
+
+
+def test_long_text_maps_each_character_back_around_dropped_and_changed_ones():
+    original = ("ab\u200b" * 300 + "ﬁ" + "x" * 100 + "e\u0301" + "ｇ") * 20
+    normalized = normalize(original)
+    assert normalized.text == unicodedata.normalize("NFKC", original.replace("\u200b", ""))
+    expected = ([(3 * n + k, 3 * n + k + 1) for n in range(300) for k in (0, 1)] + [(900, 901)] * 2
+                + [(901 + n, 902 + n) for n in range(100)] + [(1001, 1003), (1003, 1004)])
+    period = len(original) // 20
+    assert char_spans(normalized) == [(start + period * n, end + period * n) for n in range(20)
+                                      for start, end in expected]
+
+
+def test_a_megabyte_of_joined_emoji_keeps_its_joiners_but_the_last():
+    chain = "\U0001F468\u200d" * 142_857
+    normalized = normalize(chain)
+    assert normalized.text == chain[:-1] and normalized._offsets is None
+    assert normalized.original_span(0, len(chain) - 1) == (0, len(chain) - 1)
+    assert normalized.original_span(len(chain) - 1, len(chain) - 1) == (len(chain), len(chain))

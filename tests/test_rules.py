@@ -1,4 +1,4 @@
-"""The rule catalogue of the bundled Amazon policy (../shared/spec/amazon-policy.md), rule by rule:
+"""The rule catalogue of the bundled Amazon policy (docs/amazon-policy.md), rule by rule:
 messages that fire each rule, located where the rule has a location, and near misses that must not."""
 
 from __future__ import annotations

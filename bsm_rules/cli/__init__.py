@@ -11,7 +11,7 @@ from ..core.exit_status import EXIT_BLOCKED, EXIT_INTERRUPTED, EXIT_INVALID, EXI
 from . import check, compile, diff, fmt, lint, lsp, test
 from .common import ArgumentParser, UsageError, suggest
 
-__all__ = ["main", "run", "EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID"]
+__all__ = ["EXIT_BLOCKED", "EXIT_INVALID", "EXIT_OK", "main", "run"]
 
 COMMANDS = (check, lint, fmt, lsp, test, diff, compile)
 

@@ -28,7 +28,7 @@ class ArgumentParser(argparse.ArgumentParser):
         self.option_names: list[str] = []  # before argparse adds --help
         super().__init__(*args, **kwargs)
 
-    def add_argument(self, *names, **kwargs):  # type: ignore[no-untyped-def]
+    def add_argument(self, *names, **kwargs):
         self.option_names.extend(name for name in names if isinstance(name, str) and name.startswith("-"))
         return super().add_argument(*names, **kwargs)
 

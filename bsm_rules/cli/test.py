@@ -11,12 +11,12 @@ from xml.etree import ElementTree
 import attrs
 
 from ..core.diagnostics import render
+from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from ..language.examples import collect_cases
 from ..testing.examples import ExampleResult, run_case
-from ..core.exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
 from .common import UsageError, add_include_path, parse_now, use_color
 
-__all__ = ["run_test_command", "RuleCoverage", "coverage_of"]
+__all__ = ["RuleCoverage", "coverage_of", "run_test_command"]
 
 
 @attrs.define
@@ -106,8 +106,8 @@ def _with_test_files(files: list[str]) -> list[str]:
 
 def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
     from ..core.errors import PolicyError
-    from ..language.loader import policy_files
     from ..engine.policy import Policy, check_policy
+    from ..language.loader import policy_files
 
     files, missing = policy_files(args.paths)
     files = _with_test_files(files)
@@ -138,7 +138,7 @@ def run_test_command(args, out: TextIO, err: TextIO, use_color: bool) -> int:
         for case in collect_cases(checked):
             try:
                 report.results.append(run_case(policy, case, now))
-            except Exception as error:  # a bug must not lose the other results
+            except Exception as error:  # noqa: BLE001 - a bug must not lose the other results
                 report.results.append(ExampleResult(case, "invalid", (), (
                     f"internal error while evaluating ({type(error).__name__}: {error}); please report it",)))
         coverage_entries.append((checked, report.results))

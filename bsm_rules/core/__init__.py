@@ -8,18 +8,17 @@ from typing import TYPE_CHECKING
 from .exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .source import SourceFile, Span
-    from .diagnostics import Diagnostic, Fix, Related, Severity, render, render_all, caret_snippet, closest_name
     from .codes import CODES, docs_url
+    from .diagnostics import Diagnostic, Fix, Related, Severity, caret_snippet, closest_name, render, render_all
     from .errors import BsmError, MessageError, PolicyError
-    from .resources import bundled_policy_path, bundled_policies_dir, diagnostic_page, grammar_text
-    from .exit_status import EXIT_OK, EXIT_BLOCKED, EXIT_INVALID
+    from .exit_status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK
+    from .resources import bundled_policies_dir, bundled_policy_path, diagnostic_page, grammar_text
+    from .source import SourceFile, Span
 
 __all__ = [
-    "BsmError", "CODES", "Diagnostic", "EXIT_BLOCKED", "EXIT_INVALID", "EXIT_OK", "Fix",
-    "MessageError", "PolicyError", "Related", "Severity", "SourceFile", "Span",
-    "bundled_policies_dir", "bundled_policy_path", "caret_snippet", "closest_name",
-    "diagnostic_page", "docs_url", "grammar_text", "render", "render_all",
+    "CODES", "EXIT_BLOCKED", "EXIT_INVALID", "EXIT_OK", "BsmError", "Diagnostic", "Fix", "MessageError", "PolicyError",
+    "Related", "Severity", "SourceFile", "Span", "bundled_policies_dir", "bundled_policy_path", "caret_snippet",
+    "closest_name", "diagnostic_page", "docs_url", "grammar_text", "render", "render_all",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {

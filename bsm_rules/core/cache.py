@@ -4,11 +4,13 @@ list as objects, checked policies): a directory in the user's cache (`$BSM_CACHE
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["cache_file", "cached_object", "write_pickles"]
 
@@ -38,10 +40,8 @@ _OBSOLETE = ("language-identifier.pickle",)
 @functools.cache
 def _remove_obsolete(directory: Path) -> None:
     for name in _OBSOLETE:
-        try:
+        with contextlib.suppress(OSError):
             (directory / name).unlink()
-        except OSError:
-            pass
 
 
 def write_pickles(path: str, *values: Any) -> bool:
@@ -54,13 +54,11 @@ def write_pickles(path: str, *values: Any) -> bool:
             for value in values:
                 pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-        return True
     except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         return False
+    return True
 
 
 def cached_object(name: str, key: str, build: Callable[[], T]) -> T:

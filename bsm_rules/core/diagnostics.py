@@ -60,8 +60,8 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def to_json(self) -> dict:
-        result = {
+    def to_json(self) -> dict[str, object]:
+        result: dict[str, object] = {
             "code": self.code,
             "severity": self.severity.value,
             "message": self.message,
@@ -130,10 +130,17 @@ _SHOWN_AS = {ord("\t"): " "} | {ord(char): "\ufffd" for char in BIDI_CONTROLS | 
     range(0xD800, 0xE000), "\ufffd")  # lone surrogates (from JSON text) cannot be printed
 
 
+#: Characters of a line that a snippet shows whole; of a longer one, the span with context.
+_LONGEST_SHOWN_LINE = 1000
+_CONTEXT_SHOWN = 100
+
+
 def caret_snippet(text: str, start: int, end: int, label: str = "", marker: str = "^", gutter: int = 0,
                   color: bool = False, kind: str = "error", line_offset: int = 0) -> list[str]:
     """The line of `text` holding offset `start`, numbered, with markers under `start:end`
-    (clipped to that line). The one caret renderer for policy diagnostics and message findings."""
+    (clipped to that line). The one caret renderer for policy diagnostics and message findings.
+    Of a line longer than 1,000 characters, only the span and some context on
+    either side are shown, the cuts marked with `…`."""
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))
     line_start = text.rfind("\n", 0, start) + 1
@@ -141,10 +148,18 @@ def caret_snippet(text: str, start: int, end: int, label: str = "", marker: str 
     line_end = len(text) if line_end == -1 else line_end
     line_number = text.count("\n", 0, start) + 1 + line_offset
     gutter = max(gutter, len(str(line_number)))
-    shown = text[line_start:line_end].translate(_SHOWN_AS)
-    width = max(1, _columns(text[start:min(end, line_end)].translate(_SHOWN_AS)))
+    end = min(end, line_end)
+    cut_before = cut_after = ""
+    if line_end - line_start > _LONGEST_SHOWN_LINE:
+        end = min(end, start + _LONGEST_SHOWN_LINE)
+        if start - line_start > _CONTEXT_SHOWN:
+            line_start, cut_before = start - _CONTEXT_SHOWN, "…"
+        if line_end - end > _CONTEXT_SHOWN:
+            line_end, cut_after = end + _CONTEXT_SHOWN, "…"
+    shown = cut_before + text[line_start:line_end].translate(_SHOWN_AS) + cut_after
+    width = max(1, _columns(text[start:end].translate(_SHOWN_AS)))
     bar = " " * gutter + " |"
-    indent = " " * _columns(text[line_start:start].translate(_SHOWN_AS))
+    indent = " " * _columns(cut_before + text[line_start:start].translate(_SHOWN_AS))
     carets = indent + _paint(marker * width + (f" {label}" if label else ""), kind, color)
     return [f"{line_number:>{gutter}} | {shown}", f"{bar} {carets}"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .diagnostics import Diagnostic, render_all
 
-__all__ = ["BsmError", "PolicyError", "MessageError"]
+__all__ = ["BsmError", "MessageError", "PolicyError"]
 
 
 class BsmError(Exception):

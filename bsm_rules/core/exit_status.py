@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["EXIT_OK", "EXIT_BLOCKED", "EXIT_INVALID", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
+__all__ = ["EXIT_BLOCKED", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_TERMINATED"]
 
 EXIT_OK = 0            # every message allowed or warned; a clean lint/test run; no change found by diff
 EXIT_BLOCKED = 1       # some message blocked; lint errors; failed tests; fmt --check or diff found changes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["grammar_text", "bundled_policy_path", "bundled_policies_dir", "diagnostic_page"]
+__all__ = ["bundled_policies_dir", "bundled_policy_path", "diagnostic_page", "grammar_text"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # bsm_rules/
 

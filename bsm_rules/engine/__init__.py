@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from ..core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .policy import Policy, load_policy, check_policy
     from .compiler import CompiledPolicy, compile_policy
-    from .verdict import Verdict, Violation
+    from .policy import Policy, check_policy, load_policy
     from .trace import explain_rule
+    from .verdict import Verdict, Violation
 
 __all__ = [
     "CompiledPolicy", "Policy", "Verdict", "Violation", "check_policy", "compile_policy",

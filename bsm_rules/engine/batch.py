@@ -25,7 +25,7 @@ from ..messages.model import Message, parse_message, read_plain_message
 from .verdict import Violation, invalid_result
 
 __all__ = ["BatchOptions", "Outcome", "Progress", "ResultWriter", "Summary", "count_daily", "evaluate_stream",
-           "render_json_result", "render_text_result", "resolve_jobs", "start_method"]
+           "render_json_result", "render_text_result", "resolve_jobs", "start_method", "utc_day"]
 
 CHUNK_SIZE = 256          # items sent to a worker at once: large enough that pickling does not dominate
 CHUNKS_IN_FLIGHT = 4      # per worker: bounds memory while keeping every worker busy
@@ -86,6 +86,7 @@ class _Evaluator:
         try:
             item, message = read_message(item, self.options.strict)
             if message is None:
+                assert item.error is not None  # an item without a message is an input error
                 result = invalid_result(item.default_id, item.error)
             else:
                 context = self.options.context
@@ -99,7 +100,7 @@ class _Evaluator:
                     result["notices"] = list(message.notices)
         except MessageError as error:
             result = invalid_result(_message_id(item), f"{item.where}: {error}")
-        except Exception as error:  # a bug must not stop the batch or lose the other results
+        except Exception as error:  # noqa: BLE001 - a bug must not stop the batch or lose the other results
             result = invalid_result(_message_id(item), f"{item.where}: internal error while evaluating "
                                     f"({type(error).__name__}: {error}); please report it")
         output = self.render(result) if self.render is not None else render_text_result(result, message,
@@ -135,19 +136,29 @@ def count_daily(items: Iterable[InputItem], base: int, now: datetime.datetime
     (of `sent_at`, else of `now`), plus `base`. Items are read as messages here so that only
     messages that could be read count; one that cannot becomes an error item."""
     seen: collections.Counter = collections.Counter()
-    for item in items:
+    for given in items:
         try:
-            item, message = read_message(item)
+            item, message = read_message(given)
         except MessageError as error:
-            yield InputItem(_message_id(item), item.where, error=f"{item.where}: {error}"), None
+            yield InputItem(_message_id(given), given.where, error=f"{given.where}: {error}"), None
             continue
         if message is None:
             yield item, None
             continue
-        item = item._replace(message=message)
-        key = (message.sender_id, (message.sent_at or now).astimezone(datetime.timezone.utc).date())
-        yield item, base + seen[key]
+        key = (message.sender_id, utc_day(message.sent_at or now))
+        yield item._replace(message=message), base + seen[key]
         seen[key] += 1
+
+
+_DAY = datetime.timedelta(days=1)
+
+
+def utc_day(moment: datetime.datetime) -> int:
+    """The UTC calendar day of an aware moment, as a day number (`date.toordinal`): also for the
+    moments early on 0001-01-01 or late on 9999-12-31 whose UTC day is outside `datetime`'s range."""
+    time_of_day = datetime.timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second,
+                                     microseconds=moment.microsecond)
+    return moment.toordinal() + (time_of_day - (moment.utcoffset() or datetime.timedelta())) // _DAY
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -159,7 +170,7 @@ _worker: _Evaluator | None = None
 def _start_worker(compiled, options: BatchOptions) -> None:
     """`compiled` is the parent's compiled policy: a forked worker has it already, a spawned one
     gets it pickled (and compiles its checked policy again), once."""
-    global _worker
+    global _worker  # noqa: PLW0603 - the evaluator of this worker process, set once by the pool's initializer
     # Ctrl-C reaches every process of the terminal's group: the parent alone decides what
     # happens (it lets the chunks under way finish and closes the pool), so no worker dies
     # half-way and prints a traceback.
@@ -431,7 +442,7 @@ def _render_violation(violation: Violation, message: Message | None, lines: list
     if violation.field is None:
         return
     field_text = getattr(message, violation.field, None) if violation.field in ("subject", "body", "html") else None
-    if violation.start is None or field_text is None:
+    if violation.start is None or violation.end is None or field_text is None:
         lines.append(f"    --> {violation.field}")
         return
     line = field_text.count("\n", 0, violation.start) + 1

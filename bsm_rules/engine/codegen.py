@@ -14,7 +14,8 @@ import itertools
 import linecache
 import threading
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..language import ast
 from ..language.checker import CheckedPolicy, CheckedRule
@@ -63,14 +64,16 @@ class _Writer:
         """Source that is None when an operand is (None, absent or unknown), else `make` of the
         temporaries holding the operands; each operand is evaluated once, left to right."""
         names = [self.temporary() for _ in operands]
-        absent = " or ".join(f"({name} := {operand}) is None" for name, operand in zip(names, operands))
+        absent = " or ".join(f"({name} := {operand}) is None" for name, operand in zip(names, operands, strict=True))
         return f"(None if {absent} else {make(*names)})"
 
     def field(self, name: str) -> str:
         """The local variable holding a message field's value, computed once at the top."""
         if name not in self.fields:
+            field = readable(name)
+            assert field is not None  # `value_Name` reads only fields and context values
             self.fields[name] = f"f_{name}"
-            self.namespace[f"get_{name}"] = readable(name).getter
+            self.namespace[f"get_{name}"] = field.getter
         return self.fields[name]
 
     def folded(self, expr) -> str | None:
@@ -93,8 +96,10 @@ class _Writer:
         if not (isinstance(expr, ast.Call) and _finder(expr.function.name) is not None and len(expr.args) == 1
                 and self.compiler.is_text_field(expr.args[0])):
             return None
+        subject = expr.args[0]
+        assert isinstance(subject, ast.Name)  # as `is_text_field` checked
         name = expr.function.name
-        text = self.bind(FIELDS[expr.args[0].name].getter, "T")
+        text = self.bind(FIELDS[subject.name].getter, "T")
         find = self.bind(_finder(name), "F")
         return ["items = []",
                 f"for segment in {text}(view).segments:",
@@ -145,8 +150,9 @@ class _Writer:
         builtin = BUILTINS.get(expr.function.name)
         if builtin is None or not builtin.inline:
             return None
-        args = [self.value(arg) for arg in expr.args]
-        if any(arg is None for arg in args):
+        sources = [self.value(arg) for arg in expr.args]
+        args = [source for source in sources if source is not None]
+        if len(args) != len(sources):
             return None
         if builtin.inline_source is not None:
             return self.strict(args, builtin.inline_source.format)
@@ -263,13 +269,13 @@ def _forbid(writer: _Writer, clause: ast.ForbidClause, rule: str, rule_needs: tu
         if inline_items is not None:
             lines.append(f"{indent}if {inline_items}:")  # "any" over no items is never true
             indent += "    "
-    finder_items = writer.finder_items(condition)
-    if finder_items is not None:
+    found_by_finder = writer.finder_items(condition)
+    if found_by_finder is not None:
         return lines + [f"{indent}{line}" for line in (
-            *finder_items, f"if items: {rule}.report(view, severity, locations_of(items) or True, out)")]
+            *found_by_finder, f"if items: {rule}.report(view, severity, locations_of(items) or True, out)")]
     closure = writer.bind(compiler.condition(condition), "C")
-    return lines + [f"{indent}result = {closure}(view)",
-                    f"{indent}if result: {rule}.report(view, severity, result, out)"]
+    return [*lines, f"{indent}result = {closure}(view)",
+            f"{indent}if result: {rule}.report(view, severity, result, out)"]
 
 
 def _finder_text_field(expr) -> str | None:
@@ -338,7 +344,7 @@ def generate_rule_runner(compiler, rules: list[tuple[CheckedRule, Any]]) -> tupl
     source = "\n".join(prologue + body + ["    return"]) + "\n"
     file_name = _runner_file_name(compiler.checked, source)
     namespace = dict(writer.namespace)
-    exec(compile(source, file_name, "exec"), namespace)  # noqa: S102 - our own generated code
+    exec(compile(source, file_name, "exec"), namespace)  # our own generated code
     run_rules = namespace["run_rules"]
     _register_source(file_name, source, run_rules)
     return run_rules, source
@@ -349,6 +355,10 @@ def _runner_file_name(checked: CheckedPolicy, source: str) -> str:
     file's) and a digest of the source, so that the same policy always gets the same name and
     a different source a different one."""
     name = checked.header.name.value if checked.header else checked.units[-1].path
+    # A file name for `compile` holds no NUL (nor, to stay readable, any other control character)
+    # and no lone surrogate: those are written as escapes.
+    name = "".join(char if char.isprintable() and not "\ud800" <= char <= "\udfff" else ascii(char)[1:-1]
+                   for char in name)
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"<bsm rule runner: {name} {digest}>"
 

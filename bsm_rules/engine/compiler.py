@@ -11,30 +11,42 @@ from __future__ import annotations
 
 import datetime
 import string
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 import re2
 
+from ..core.errors import MessageError
 from ..language import ast
-from ..library import finders
 from ..language.checker import CheckedPolicy, CheckedRule, compile_regex
 from ..language.symbols import (
-    CategorySymbol, ContextSymbol, DomainsSymbol, FieldSymbol, ListSymbol, PatternSymbol, ReasonSymbol, VariableSymbol,
+    CategorySymbol,
+    ContextSymbol,
+    DomainsSymbol,
+    FieldSymbol,
+    ListSymbol,
+    PatternSymbol,
+    ReasonSymbol,
+    VariableSymbol,
 )
 from ..language.templates import template_fields
-from ..core.errors import MessageError
-from ..messages.model import Message
+from ..library import finders
 from ..library.normalize import normalize, searchable
 from ..library.registry import BUILTINS, FIELDS, readable
-from ..library.runtime import Location, MessageView, Text, locations_of
+from ..library.runtime import Location, MessageView, Segment, Text, locations_of
 from ..library.schema import Type
+from ..messages.model import Message
 from .operations import WordList, arith, fold, format_value, phrase_regex, truth
 from .verdict import Verdict, Violation
 
 __all__ = ["CompiledPolicy", "ExpressionCompiler", "WordList", "compile_policy", "truth"]
 
 Fn = Callable[[MessageView], Any]
+
+#: At most this many violations of one rule are listed per message field; one more violation
+#: (with the field but no place) says how many were left out. The verdict counts them all.
+MAX_VIOLATIONS_PER_FIELD = 100
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -60,7 +72,7 @@ class _PatternSet:
         self.indexes: dict[str, int] = {}
         self.html_triggers: frozenset[int] = frozenset()
         self.finder_triggers: dict[str, int] = {}
-        self.set = None
+        self.set: re2.Set | None = None
         options = re2.Options()
         options.log_errors = False
         options.never_capture = True
@@ -87,6 +99,7 @@ class _PatternSet:
         """The place in the set of the trigger of a finder (see `Builtin.trigger`). The HTML body
         also has attribute values that some finders read: there, their triggers always count."""
         builtin = BUILTINS[finder]
+        assert builtin.trigger is not None, f"{finder} has no trigger"
         index = self.finder_triggers[finder] = self.index_pattern(builtin.trigger)
         if builtin.reads_html_targets:
             self.html_triggers |= {index}
@@ -100,12 +113,13 @@ class _PatternSet:
             compiled.Add(pattern)
         compiled.Compile()
         self.set = compiled
-        self._match = compiled._set.Match  # RE2::Set itself: google-re2's wrapper only encodes the text
         self._finders = tuple(self.finder_triggers.items())
 
     def present_in_text(self, view: MessageView) -> frozenset[int] | None:
         """Indexes of the patterns that match somewhere in the message's text (None: unknown)."""
-        found = view.cache.get(self)
+        # Keyed by the set itself: a message may be checked against several policies.
+        cache: dict[Any, Any] = view.cache
+        found = cache.get(self)
         if found is None and self.set is not None:
             found = frozenset()
             for segment in FIELDS["text"].getter(view).segments:
@@ -113,16 +127,17 @@ class _PatternSet:
                 if matching is None:
                     return None
                 found |= matching
-            view.cache[self] = found
+            cache[self] = found
         return found
 
-    def matching(self, segment) -> frozenset[int] | None:
+    def matching(self, segment: Segment) -> frozenset[int] | None:
         """Indexes of the patterns that match somewhere in the segment (None: no set)."""
-        cache = segment.cache
+        cache: dict[Any, Any] = segment.cache  # keyed by the set itself, as in `present_in_text`
         found = cache.get(self)
         if found is None and self.set is not None:
             try:
-                found = frozenset(self._match(segment.text.encode()))
+                # Encoded here, not by `Match`, to catch what cannot be encoded; no match is None.
+                found = frozenset(self.set.Match(segment.text.encode()) or ())
             except UnicodeEncodeError:  # a lone surrogate: search every pattern the slow way
                 return None
             if segment.html is not None:
@@ -135,11 +150,16 @@ class _PatternSet:
         return found
 
 
+def _attribute_of(getter: Fn, attribute: str) -> Fn:
+    """The attribute of what `getter` reads (None when either is absent)."""
+    return lambda view: None if (value := getter(view)) is None else getattr(value, attribute, None)
+
+
 def _search_text(text: Text, regex, position: str | None,
                  prefilter: _PatternSet | None = None, index: int | None = None) -> tuple[Location, ...]:
     found: list[Location] = []
     for segment in text.segments:
-        if index is not None:
+        if prefilter is not None and index is not None:
             matching = prefilter.matching(segment)
             if matching is not None and index not in matching:
                 continue
@@ -267,7 +287,9 @@ class ExpressionCompiler:
             name = expr.name
             return lambda view: view.vars.get(name)
         if isinstance(symbol, (FieldSymbol, ContextSymbol)):
-            return readable(expr.name).getter
+            field = readable(expr.name)
+            assert field is not None  # the name resolved to a field or a context value
+            return field.getter
         return lambda view: None
 
     def compile_AttributeAccess(self, expr: ast.AttributeAccess) -> Fn:
@@ -523,8 +545,7 @@ class ExpressionCompiler:
             field = readable(head)
             getter = field.getter if field is not None else lambda view: None
             for part in rest:
-                getter = (lambda inner, attribute: lambda view: None if (v := inner(view)) is None
-                          else getattr(v, attribute, None))(getter, part)
+                getter = _attribute_of(getter, part)
             getters[name] = getter
         # Parsed once: (literal text, placeholder or None) pairs.
         pieces = [(literal, name) for literal, name, _, _ in string.Formatter().parse(text)]
@@ -590,6 +611,7 @@ class _CompiledRule:
     def run(self, view: MessageView, out: list[Violation]) -> None:
         """Evaluate the rule one clause at a time (the generated evaluator does the same faster)."""
         if self.needs:
+            assert self.patterns_present is not None  # `_compile_rule` sets it with the needs
             present = self.patterns_present(view)
             if present is not None and any(need.isdisjoint(present) for need in self.needs):
                 return
@@ -612,13 +634,37 @@ class _CompiledRule:
         return self.severity
 
     def report(self, view: MessageView, severity: str, result: Any, out: list[Violation]) -> None:
-        """The violations of a `forbid` whose condition came out true, one per witness."""
+        """The violations of a `forbid` whose condition came out true, one per witness: at most
+        `MAX_VIOLATIONS_PER_FIELD` of a rule in one field, then one more saying how many are not listed."""
         locations = _witnesses(result)
         if not locations:
             out.append(Violation(self.id, severity, self.message(view, None)))
+        omitted: dict[str, int] = {}
         for location in dict.fromkeys(locations):
+            key = f"violations of {self.id} in {location.field}"  # listed so far, in this message
+            reported = view.cache.get(key, 0)
+            if reported >= MAX_VIOLATIONS_PER_FIELD:
+                omitted[location.field] = omitted.get(location.field, 0) + 1
+                continue
+            view.cache[key] = reported + 1
             out.append(Violation(self.id, severity, self.message(view, location), location.field,
                                  location.start, location.end, location.excerpt))
+        for field, count in omitted.items():
+            self.report_omitted(view, severity, field, count, out)
+
+    def report_omitted(self, view: MessageView, severity: str, field: str, count: int,
+                       out: list[Violation]) -> None:
+        """One violation, without a place, counting what the cap left out of the list (another
+        `forbid` of the rule adds to the same count)."""
+        key = f"unlisted violations of {self.id} in {field}"
+        index, previous = view.cache.get(key, (len(out), 0))
+        count += previous
+        view.cache[key] = (index, count)
+        violation = Violation(self.id, severity, f"… and {count:,} more in {field} (not listed)", field)
+        if index == len(out):
+            out.append(violation)
+        else:
+            out[index] = violation
 
     def report_missing(self, view: MessageView, severity: str, out: list[Violation]) -> None:
         message = self.message(view, None)
@@ -710,8 +756,9 @@ def _compile_rule(compiler: ExpressionCompiler, rule: CheckedRule) -> _CompiledR
             severity_cases.append((clause.severity.name, compiler.condition(clause.condition)))
         elif isinstance(clause, ast.NoteClause):
             notes.append((compiler.template(clause.template, ""), compiler.condition(clause.condition)))
-    if forbid_needs and all(need is not None for need in forbid_needs):
-        needs.append(frozenset().union(*forbid_needs))
+    known_forbid_needs = [need for need in forbid_needs if need is not None]
+    if forbid_needs and len(known_forbid_needs) == len(forbid_needs):
+        needs.append(frozenset().union(*known_forbid_needs))
     return _CompiledRule(
         rule.id, rule.severity, tuple(guards), tuple(conditions), tuple(severity_cases), tuple(notes),
         compiler.template(rule.message, f"rule {rule.id} is broken"),
@@ -726,6 +773,6 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     compiler = ExpressionCompiler(checked)
     enabled = [rule for rule in checked.rules if not rule.disabled]
     rules = [_compile_rule(compiler, rule) for rule in enabled]
-    run_rules, runner_source = generate_rule_runner(compiler, list(zip(enabled, rules)))
+    run_rules, runner_source = generate_rule_runner(compiler, list(zip(enabled, rules, strict=True)))
     compiler.prefilter.compile()
     return CompiledPolicy(checked, rules, compiler.prefilter, run_rules, runner_source)

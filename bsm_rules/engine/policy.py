@@ -9,16 +9,16 @@ from pathlib import Path
 
 import msgspec
 
-from ..language.checker import CheckedPolicy
-from .compiler import CompiledPolicy, compile_policy
 from ..core.diagnostics import Diagnostic, Severity
 from ..core.errors import PolicyError
-from ..messages.model import Message, parse_context, parse_message
 from ..core.resources import bundled_policy_path
 from ..core.source import SourceFile
+from ..language.checker import CheckedPolicy
+from ..messages.model import Message, parse_context, parse_message
+from .compiler import CompiledPolicy, compile_policy
 from .verdict import Verdict
 
-__all__ = ["Policy", "load_policy", "check_policy"]
+__all__ = ["Policy", "check_policy", "load_policy"]
 
 
 class Policy:
@@ -97,7 +97,10 @@ def _source_of(policy: str | os.PathLike) -> SourceFile:
     from ..language.loader import read_source
 
     path = _policy_file(policy)
-    return SourceFile("<text>", policy) if path is None else read_source(path)
+    if path is not None:
+        return read_source(path)
+    assert isinstance(policy, str)  # only text names no file
+    return SourceFile("<text>", policy)
 
 
 def check_policy(policy: str | os.PathLike, include_paths: Sequence[str | os.PathLike] = ()) -> CheckedPolicy:

@@ -7,15 +7,15 @@ import datetime
 from typing import Any
 
 from ..language import ast
-from .compiler import ExpressionCompiler
-from .operations import WordList, truth
 from ..language.formatter import format_expr
 from ..language.symbols import ContextSymbol, FieldSymbol
-from ..messages.model import Message
 from ..library.registry import readable
 from ..library.runtime import Location, MessageView, Text
+from ..messages.model import Message
+from .compiler import ExpressionCompiler
+from .operations import WordList, truth
 
-__all__ = ["explain_rule", "describe_value"]
+__all__ = ["describe_value", "explain_rule"]
 
 _MAX_TEXT = 70
 
@@ -72,10 +72,10 @@ class _Tracer:
         indent = "      " + "  " * depth
         if isinstance(expr, ast.Logical):
             result = self.condition(expr)
-            return [f"{indent}{expr.op}: {_truth_word(result)}"] + self.explain(expr.left, depth + 1) + \
-                self.explain(expr.right, depth + 1)
+            return [f"{indent}{expr.op}: {_truth_word(result)}", *self.explain(expr.left, depth + 1),
+                    *self.explain(expr.right, depth + 1)]
         if isinstance(expr, ast.Not):
-            return [f"{indent}not: {_truth_word(self.condition(expr))}"] + self.explain(expr.operand, depth + 1)
+            return [f"{indent}not: {_truth_word(self.condition(expr))}", *self.explain(expr.operand, depth + 1)]
         result = self.condition(expr)
         line = f"{indent}{format_expr(expr)}  →  {describe_value(result) if isinstance(result, tuple) else _truth_word(result)}"
         details = []
@@ -87,7 +87,9 @@ class _Tracer:
             for name in dict.fromkeys(n.name for side in (expr.left, expr.right) if not isinstance(side, ast.Name)
                                       for n in ast.walk(side) if isinstance(n, ast.Name)
                                       and isinstance(self.compiler.checked.symbol_of(n), (FieldSymbol, ContextSymbol))):
-                details.append(f"{name} = {describe_value(readable(name).getter(self.view))}")
+                field = readable(name)
+                assert field is not None  # the name resolved to a field or a context value
+                details.append(f"{name} = {describe_value(field.getter(self.view))}")
         elif isinstance(expr, ast.MatchesOp):
             details.append(f"{format_expr(expr.subject)} = {describe_value(self.value(expr.subject))}")
         elif isinstance(expr, (ast.Call, ast.Presence)):
@@ -132,7 +134,7 @@ def explain_rule(policy, rule_id: str, message: Message, context: dict | None = 
             effect = "severity changes" if value else "severity unchanged"
         lines.append(f"    {keyword} {format_expr(clause.condition)}: {outcome} ({effect})")
         lines.extend(tracer.explain(clause.condition, 0))
-        if decided is None and (effect == "violation" or effect == "the rule does not apply"):
+        if decided is None and effect in ("violation", "the rule does not apply"):
             decided = f"{keyword} {format_expr(clause.condition)}"
         if isinstance(clause, ast.WhenClause) and value is not True:
             break

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
-__all__ = ["Violation", "Verdict", "invalid_result", "VERDICTS"]
+__all__ = ["VERDICTS", "Verdict", "Violation", "invalid_result"]
 
 VERDICTS = ("allow", "warn", "block", "invalid")
 

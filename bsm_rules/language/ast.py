@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import attrs
 
 from ..core.source import Span
 
 __all__ = [
-    "Annotation", "Arith", "Comment", "AttributeAccess", "BoolLit", "Call", "CategoryDef", "Compare",
-    "Definition", "DisableDef", "DomainsDef", "Expr", "ForbidClause", "Ident", "Include",
-    "ListDef", "ListLit", "Logical", "MatchesOp", "MessageClause", "MessageOverride", "Name",
-    "Negate", "Not", "NoteClause", "NumberLit", "OverrideDef", "PatternDef", "Policy",
-    "PolicyHeader", "Presence", "Quantifier", "RegexLit", "RequireClause", "RuleDef",
-    "SeverityClause", "SeverityOverride", "Statement", "StringLit", "TextOp", "WhenClause",
-    "walk", "ObjectEntry", "ObjectLit", "ExampleMessage", "ExampleContext", "ExampleExpect",
-    "ExampleFires", "ExampleRows", "ExampleDef",
+    "Annotation", "Arith", "AttributeAccess", "BoolLit", "Call", "CategoryDef", "Comment", "Compare", "Definition",
+    "DisableDef", "DomainsDef", "ExampleContext", "ExampleDef", "ExampleExpect", "ExampleFires", "ExampleMessage",
+    "ExampleRows", "Expr", "ForbidClause", "Ident", "Include", "ListDef", "ListLit", "Logical", "MatchesOp",
+    "MessageClause", "MessageOverride", "Name", "Negate", "Not", "NoteClause", "NumberLit", "ObjectEntry", "ObjectLit",
+    "OverrideDef", "PatternDef", "Policy", "PolicyHeader", "Presence", "Quantifier", "RegexLit", "RequireClause",
+    "RuleDef", "SeverityClause", "SeverityOverride", "Statement", "StringLit", "TextOp", "WhenClause", "walk",
 ]
 
 _span = attrs.field(eq=False, repr=False)
@@ -206,10 +202,10 @@ class Presence:
     span: Span = _span
 
 
-Expr = Union[
-    NumberLit, StringLit, RegexLit, BoolLit, Name, AttributeAccess, Call, ListLit, Quantifier,
-    Not, Negate, Logical, Arith, Compare, TextOp, MatchesOp, Presence,
-]
+Expr = (
+    NumberLit | StringLit | RegexLit | BoolLit | Name | AttributeAccess | Call | ListLit | Quantifier
+    | Not | Negate | Logical | Arith | Compare | TextOp | MatchesOp | Presence
+)
 
 
 # -- statements ----------------------------------------------------------------------------
@@ -324,7 +320,7 @@ class NoteClause:
     span: Span = _span
 
 
-Clause = Union[MessageClause, WhenClause, RequireClause, ForbidClause, SeverityClause, NoteClause]
+Clause = MessageClause | WhenClause | RequireClause | ForbidClause | SeverityClause | NoteClause
 
 
 @attrs.frozen
@@ -384,7 +380,7 @@ class ObjectEntry:
     """`key: value` inside an object value."""
 
     key: Ident
-    value: "Value"
+    value: Value
     span: Span = _span
 
 
@@ -397,7 +393,7 @@ class ObjectLit:
 
 
 #: A value in an example: an object, a list (`ListLit` of values), a string, a number or a boolean.
-Value = Union[ObjectLit, ListLit, StringLit, NumberLit, BoolLit]
+Value = ObjectLit | ListLit | StringLit | NumberLit | BoolLit
 
 
 @attrs.frozen
@@ -442,7 +438,7 @@ class ExampleRows:
     span: Span = _span
 
 
-ExampleEntry = Union[ExampleMessage, ExampleContext, ExampleExpect, ExampleFires, ExampleRows]
+ExampleEntry = ExampleMessage | ExampleContext | ExampleExpect | ExampleFires | ExampleRows
 
 
 @attrs.frozen
@@ -456,9 +452,11 @@ class ExampleDef:
     span: Span = _span
 
 
-Definition = Union[CategoryDef, PatternDef, ListDef, DomainsDef, RuleDef]
-Statement = Union[PolicyHeader, Include, CategoryDef, PatternDef, ListDef, DomainsDef, RuleDef, OverrideDef,
-                  DisableDef, ExampleDef]
+Definition = CategoryDef | PatternDef | ListDef | DomainsDef | RuleDef
+Statement = (
+    PolicyHeader | Include | CategoryDef | PatternDef | ListDef | DomainsDef | RuleDef | OverrideDef | DisableDef
+    | ExampleDef
+)
 
 
 @attrs.frozen

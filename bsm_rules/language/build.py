@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from lark import Token, Transformer, v_args
 
-from . import ast
 from ..core.source import SourceFile, Span
+from . import ast
 
-__all__ = ["build_node", "build_policy", "decode_string", "UNITS"]
+__all__ = ["UNITS", "build_node", "build_policy", "decode_string", "token_span"]
 
 #: unit -> (kind, factor to the base unit: bytes or seconds)
 UNITS: dict[str, tuple[str, float]] = {
@@ -65,7 +65,7 @@ class _Builder(Transformer):
         return Span(self.source, meta.start_pos, meta.end_pos)
 
     def _tok_span(self, token: Token) -> Span:
-        return Span(self.source, token.start_pos, token.end_pos)
+        return token_span(self.source, token)
 
     def _string(self, token: Token) -> ast.StringLit:
         return ast.StringLit(decode_string(token.value[1:-1]), self._tok_span(token))
@@ -343,6 +343,12 @@ def _start(node) -> int:
 
 def _end(node) -> int:
     return node.span.end
+
+
+def token_span(source: SourceFile, token: Token) -> Span:
+    """Where a token is in `source` (lark types a token's offsets as optional: the lexer sets both)."""
+    assert token.start_pos is not None and token.end_pos is not None
+    return Span(source, token.start_pos, token.end_pos)
 
 
 def build_policy(tree, source: SourceFile) -> ast.Policy:

@@ -10,20 +10,40 @@ import re
 import attrs
 import re2
 
-from . import ast
 from ..core.diagnostics import Diagnostic, Fix, Related, Severity, closest_name, unknown_name
+from ..core.source import Span
 from ..library.registry import BUILTINS, CONTEXT, FIELDS
 from ..library.schema import (
-    ANY, BOOL, BYTES, DOMAINS, DURATION, NUMBER, PATTERN, STRING, TEXT, TIME, WORDS, Type, list_of,
+    ANY,
+    BOOL,
+    BYTES,
+    DOMAINS,
+    DURATION,
+    NUMBER,
+    PATTERN,
+    STRING,
+    TEXT,
+    TIME,
+    WORDS,
+    Type,
+    list_of,
 )
-from ..core.source import Span
+from . import ast
 from .symbols import (
-    CategorySymbol, ContextSymbol, DomainsSymbol, FieldSymbol, ListSymbol, NodeTable, PatternSymbol,
-    ReasonSymbol, Symbol, VariableSymbol,
+    CategorySymbol,
+    ContextSymbol,
+    DomainsSymbol,
+    FieldSymbol,
+    ListSymbol,
+    NodeTable,
+    PatternSymbol,
+    ReasonSymbol,
+    Symbol,
+    VariableSymbol,
 )
 from .templates import placeholder_span, template_fields
 
-__all__ = ["check", "in_source_order", "CheckedPolicy", "CheckedRule", "PolicyUnit", "compile_regex"]
+__all__ = ["CheckedPolicy", "CheckedRule", "PolicyUnit", "check", "compile_regex", "in_source_order"]
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -248,7 +268,8 @@ class _Checker:
                     self.define(statement.name, statement, self.domains, "domain list")
                     self.check_domains(statement)
                 elif isinstance(statement, ast.RuleDef):
-                    if not self.define(statement.id, statement, self.rules, "rule id", code="BSM208"):
+                    defined = self.define(statement.id, statement, self.rules, "rule id", code="BSM208")
+                    if not defined:
                         self.duplicate_rules.append(statement)
 
     def define(self, ident: ast.Ident, node, table: dict, what: str, code: str = "BSM207") -> bool:
@@ -521,7 +542,7 @@ class _Checker:
             self.error("BSM302", f"`{builtin.name}` takes {len(builtin.params)} argument(s), got {len(expr.args)}",
                        expr.span, label="here", notes=(f"note: {builtin.signature}",))
             return builtin.result or ANY
-        for arg, found, allowed in zip(expr.args, arg_types, builtin.params):
+        for arg, found, allowed in zip(expr.args, arg_types, builtin.params, strict=True):
             if found is ANY:
                 continue
             ok = any(found == a or (a.name == "list" and found.is_list) or (a == STRING and found == TEXT) for a in allowed)
@@ -535,7 +556,7 @@ class _Checker:
                 self.error("BSM301", f"`sum` adds numbers, sizes or durations, not {element}", expr.args[0].span)
                 return ANY
             return element or NUMBER
-        return builtin.result
+        return builtin.result or ANY
 
     def infer_ListLit(self, expr: ast.ListLit, scope) -> Type:
         element_types = [self.infer(item, scope) for item in expr.items]
@@ -543,7 +564,7 @@ class _Checker:
         if not known:
             return list_of(ANY)
         first = known[0]
-        for item, found in zip(expr.items, element_types):
+        for item, found in zip(expr.items, element_types, strict=True):
             if found is not ANY and found != first and not (_stringish(found) and _stringish(first)):
                 self.error("BSM301", f"a list holds one type: found a {found} after a {first}", item.span,
                            label="different type")
@@ -558,7 +579,7 @@ class _Checker:
             self.error("BSM301", f"`{expr.kind}` goes over a list, found a {source}", expr.source.span, label="not a list")
             element = ANY
         else:
-            element = source.element
+            element = source.element or ANY
         self.symbols[expr.variable] = VariableSymbol(expr.variable.name)
         self.condition(expr.condition, {**scope, expr.variable.name: element})
         return BOOL
@@ -600,7 +621,7 @@ class _Checker:
             if right in (WORDS, DOMAINS):
                 element = STRING
             elif right.is_list:
-                element = right.element
+                element = right.element or ANY
             else:
                 self.error("BSM301", f"`{expr.op}` needs a list on its right, found a {right}", expr.right.span,
                            label="not a list")
@@ -632,7 +653,7 @@ class _Checker:
         for value in values:
             if not isinstance(value, ast.StringLit):
                 continue
-            if field == "category" or field == "declared_category":
+            if field in ("category", "declared_category"):
                 if value.value not in self.categories:
                     self.unknown("BSM204", "category", value.value, value.span, self.categories)
             elif field == "contact_reason" and value.value.casefold() not in self.reason_categories:

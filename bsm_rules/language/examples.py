@@ -6,22 +6,23 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any
 
 import attrs
 
-from . import ast
-from .templates import placeholder_span
 from ..core.diagnostics import Diagnostic, Severity, unknown_name
 from ..core.errors import MessageError
+from ..core.source import Span
 from ..library.registry import message_vocabulary
 from ..messages.model import Message, parse_context, parse_message
-from ..core.source import Span
+from . import ast
+from .templates import placeholder_span
 
 __all__ = [
-    "ExampleCase", "Vocabulary", "check_examples", "collect_cases", "expand_example",
-    "message_to_json", "load_message_file", "vocabulary_of", "VERDICT_NAMES", "ROW_KEYS",
+    "ROW_KEYS", "VERDICT_NAMES", "ExampleCase", "Vocabulary", "check_examples", "collect_cases", "expand_example",
+    "load_message_file", "message_to_json", "vocabulary_of",
 ]
 
 VERDICT_NAMES = ("allow", "warn", "block")
@@ -340,7 +341,7 @@ def load_message_file(path: Path) -> dict:
     if isinstance(document, list) and len(document) == 1:
         document = document[0]
     if not isinstance(document, dict):
-        raise ValueError("expected one message object")
+        raise ValueError("expected one message object")  # noqa: TRY004 - callers report ValueErrors, as json.loads raises
     return document
 
 
@@ -352,7 +353,7 @@ def message_to_json(message: Message) -> dict:
     result: dict[str, Any] = {}
     for key in ("id", "contact_reason", "category", "subject", "body", "html", "language", "order_id"):
         value = getattr(message, key)
-        if value not in (None, ""):
+        if value is not None and (value or key not in ("subject", "body")):  # "" is a value, but the default of these two
             result[key] = value
     recipient = {k: v for k, v in (("role", message.recipient_role if message.recipient_role != "buyer" else None),
                                    ("address", message.recipient_address), ("language", message.recipient_language),
@@ -372,7 +373,7 @@ def message_to_json(message: Message) -> dict:
         result["sent_at"] = stamp(message.sent_at)
     if message.in_reply_to_received_at is not None:
         reply = {"received_at": stamp(message.in_reply_to_received_at)}
-        if message.in_reply_to_id:
+        if message.in_reply_to_id is not None:
             reply["id"] = message.in_reply_to_id
         result["in_reply_to"] = reply
     if message.context:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from . import ast
 from ..core.source import Span
+from . import ast
 
-__all__ = ["format_policy", "format_statements", "format_expr", "quote_string", "FormatError"]
+__all__ = ["FormatError", "format_expr", "format_policy", "format_statements", "quote_string"]
 
 INDENT = "  "
 MAX_WIDTH = 100
@@ -132,7 +132,7 @@ class _Printer:
         self.comments = sorted(policy.comments, key=lambda c: c.span.start)
         self.next_comment = 0
         self.lines: list[str] = []
-        self.statement_lines: list[tuple[object, int, int]] = []  # statement, first line, end line
+        self.statement_lines: list[tuple[ast.Statement, int, int]] = []  # statement, first line, end line
 
     def leading(self, before: int, indent: str, keep_blank_lines: bool = True) -> None:
         """Emit comments that start before offset `before`, each followed by a blank line where the
@@ -172,7 +172,7 @@ class _Printer:
     def annotations(self, statement) -> None:
         """Annotation lines, each keeping the comment at its end."""
         annotations = getattr(statement, "annotations", ())
-        for annotation, line in zip(annotations, _annotations(annotations)):
+        for annotation, line in zip(annotations, _annotations(annotations), strict=True):
             self.leading(annotation.span.start, "")
             self.emit([line], annotation.span)
         named = getattr(statement, "id", None) or getattr(statement, "name", None)
@@ -255,9 +255,9 @@ class _Printer:
             keyword = "examples" if statement.table else "example"
             self.open_block(f"{keyword} {quote_string(statement.name.value)} {{", statement.name.span.end,
                             statement.span)
-            for entry in statement.entries:
-                self.leading(entry.span.start, INDENT)
-                self.emit(_example_entry(entry, INDENT), entry.span)
+            for example_entry in statement.entries:
+                self.leading(example_entry.span.start, INDENT)
+                self.emit(_example_entry(example_entry, INDENT), example_entry.span)
             self.leading(statement.span.end, INDENT)
             self.emit(["}"], statement.span)
 
@@ -373,8 +373,8 @@ def _one_per_line(opening: str, items, closing: str, indent: str) -> list[str]:
     lines = [indent + opening]
     for prefix, value in items:
         nested = _block_value(prefix, value, indent + INDENT)
-        lines.extend(nested[:-1] + [nested[-1] + ","])
-    return lines + [indent + closing]
+        lines.extend([*nested[:-1], nested[-1] + ","])
+    return [*lines, indent + closing]
 
 
 def _example_entry(entry, indent: str) -> list[str]:

@@ -8,13 +8,13 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ..core.diagnostics import BIDI_CONTROLS, INVISIBLE_CHARACTERS, Diagnostic, Fix, Related, Severity
+from ..core.resources import bundled_policies_dir
+from ..core.source import Span
+from ..library.registry import CONTEXT, FIELDS
 from . import ast
 from .checker import CheckedPolicy, compile_regex, in_source_order
-from ..core.diagnostics import BIDI_CONTROLS, INVISIBLE_CHARACTERS, Diagnostic, Fix, Related, Severity
 from .parser import LOOK_ALIKES
-from ..core.resources import bundled_policies_dir
-from ..library.registry import CONTEXT, FIELDS
-from ..core.source import Span
 from .symbols import CategorySymbol, DomainsSymbol, ListSymbol, PatternSymbol, ReasonSymbol
 
 __all__ = ["lint", "suppress"]
@@ -48,7 +48,7 @@ def _empty_matching(checked: CheckedPolicy) -> list[Diagnostic]:
     for definition in checked.patterns.values():
         try:
             regex = compile_regex(definition.regex.pattern, definition.regex.flags)
-        except Exception:  # invalid patterns already have their own diagnostic
+        except Exception:  # noqa: BLE001 - whatever makes a pattern invalid already has its own diagnostic
             continue
         if regex.search("") is not None:
             found.append(_warning("BSM504", f"pattern `{definition.name.name}` matches the empty string",
@@ -77,9 +77,8 @@ def _field_path(expr) -> str | None:
 def _constant(checked: CheckedPolicy, expr) -> str | None:
     if isinstance(expr, ast.StringLit):
         return expr.value.casefold()
-    if isinstance(expr, ast.Name):
-        if isinstance(checked.symbol_of(expr), (CategorySymbol, ReasonSymbol)):
-            return expr.name.casefold()
+    if isinstance(expr, ast.Name) and isinstance(checked.symbol_of(expr), (CategorySymbol, ReasonSymbol)):
+        return expr.name.casefold()
     return None
 
 
@@ -248,7 +247,7 @@ def _source_hazards(units) -> list[Diagnostic]:
                     if len(scripts) > 1 and "LATIN" in scripts:
                         word = match.group()
                         latin = "".join(LOOK_ALIKES.get(letter, letter) for letter in word)
-                        fixes = ()
+                        fixes: tuple[Fix, ...] = ()
                         if _scripts(latin) == {"LATIN"} and node.span.text.count(word) == 1:
                             start = node.span.start + node.span.text.index(word)
                             fixes = (Fix(f"write \"{latin}\" in Latin letters", Span(node.span.source, start,

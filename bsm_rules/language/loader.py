@@ -12,12 +12,12 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import ast
-from .checker import PolicyUnit
 from ..core.diagnostics import Diagnostic, Related, Severity
-from .parser import parse_source
 from ..core.resources import bundled_policy_path
 from ..core.source import SourceFile
+from . import ast
+from .checker import PolicyUnit
+from .parser import parse_source
 
 __all__ = [
     "MAX_INCLUDE_DEPTH", "MAX_POLICY_BYTES", "PolicyFileError", "describe_read_error", "load_units", "policy_files", "read_source",
@@ -36,7 +36,7 @@ class PolicyFileError(OSError):
     over `MAX_POLICY_BYTES`, a name the system cannot take."""
 
 
-def read_source(path: Path | str) -> SourceFile:
+def read_source(path: str | os.PathLike) -> SourceFile:
     """Read a policy file as UTF-8 (a BOM is dropped); raises OSError (`PolicyFileError` for what
     is not a regular file of a policy's size) or UnicodeDecodeError."""
     try:
@@ -180,7 +180,7 @@ def load_units(source: SourceFile, overlay: dict[str, str] | None = None, parse=
                     "note: include paths are relative to the including file; `bundled:amazon` names a bundled policy"))
                 continue
             loaded.add(key)
-            visit(included_source, stack + [(key, statement)], True)
+            visit(included_source, [*stack, (key, statement)], True)
         units.append(PolicyUnit(policy, current.name, included, syntax_errors=bool(syntax)))
 
     visit(source, [(_key(source.name), None)], False)

@@ -10,19 +10,20 @@ import typing
 import unicodedata
 
 import attrs
-
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import ast
-from .build import build_node, build_policy
 from ..core.cache import cache_file
 from ..core.diagnostics import Diagnostic, Fix, Related, Severity
 from ..core.resources import grammar_text
 from ..core.source import SourceFile, Span
+from . import ast
+from .build import build_node, build_policy, token_span
 
-__all__ = ["parse", "parse_source", "grammar_keywords", "expected_at", "Expected", "CLAUSE_KEYWORDS", "LOOK_ALIKES",
-           "STATEMENT_KEYWORDS"]
+__all__ = [
+    "CLAUSE_KEYWORDS", "LOOK_ALIKES", "STATEMENT_KEYWORDS", "Expected", "expected_at", "grammar_keywords", "parse",
+    "parse_source",
+]
 
 STATEMENT_KEYWORDS = ("policy", "include", "category", "pattern", "list", "domains", "rule", "override", "disable",
                       "example", "examples")
@@ -32,7 +33,7 @@ MAX_SYNTAX_ERRORS = 50
 #: that checking, compiling and formatting it stay within Python's recursion and parser limits.
 MAX_NESTING = 64
 
-_STATEMENT_START = re.compile(r"^[ \t]*(?:@|(?:%s)\b)" % "|".join(STATEMENT_KEYWORDS), re.MULTILINE)
+_STATEMENT_START = re.compile(rf"^[ \t]*(?:@|(?:{'|'.join(STATEMENT_KEYWORDS)})\b)", re.MULTILINE)
 
 #: Cyrillic and Greek letters that look like Latin ones (names are ASCII; strings are compared
 #: letter by letter, so a look-alike never matches the text it seems to say).
@@ -41,6 +42,7 @@ LOOK_ALIKES = dict(zip(
     "\u041e\u0420\u0421\u0422\u0425\u0406\u0408\u0405\u03bf\u03b1\u03bd\u03c1\u039f\u0391\u0392\u0395\u0396"
     "\u0397\u0399\u039a\u039c\u039d\u03a1\u03a4\u03a5\u03a7",
     "aeopcyxijshdABEKMHOPCTXIJSoavpOABEZHIKMNPTYX",
+    strict=True,
 ))
 
 _TERMINAL_WORDS = {
@@ -105,7 +107,7 @@ def _describe_expected(expected: set[str]) -> str:
     if {"AND", "OR"} <= expected:
         words.append("an operator (and, or, ==, +, contains, matches, …)")
         expected -= _OPERATORS
-    literals = {name: _literal(name) for name in expected}
+    literals = {name: word for name in expected if (word := _literal(name))}
     statement_words = {n for n, w in literals.items() if w in STATEMENT_KEYWORDS or w == "@"}
     if len(statement_words) >= 3:
         words.append("a statement (" + ", ".join(STATEMENT_KEYWORDS) + ")")
@@ -117,8 +119,8 @@ def _describe_expected(expected: set[str]) -> str:
     if "$END" in expected:
         words.append(_TERMINAL_WORDS["$END"])
         expected.discard("$END")
-    keywords = sorted(n for n in expected if literals.get(n) and literals[n][0].isalpha())
-    punctuation = sorted(n for n in expected if literals.get(n) and not literals[n][0].isalpha())
+    keywords = sorted(n for n in expected if n in literals and literals[n][0].isalpha())
+    punctuation = sorted(n for n in expected if n in literals and not literals[n][0].isalpha())
     for name in keywords + punctuation:
         words.append(f"'{literals[name]}'")
     for name in sorted(expected):
@@ -200,7 +202,7 @@ def _open_bracket_before(text: str, offset: int) -> int | None:
 def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
     text = source.text
     if isinstance(error, UnexpectedCharacters):
-        offset = error.pos_in_stream
+        offset: int = error.pos_in_stream  # type: ignore[assignment]  # lark declares it None on the base class
         char = text[offset]
         if char == '"':
             line_end = text.find("\n", offset)
@@ -241,6 +243,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
+    assert token.start_pos is not None  # lark places every token it parses
     if token.value == "/" and "REGEX" in (error.expected or ()):
         return _unclosed_regex(source, token.start_pos)
     if token.type != "$END" and (look_alike := _look_alike(source, token.start_pos)):
@@ -251,7 +254,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         offset = len(text.rstrip())
         span = Span(source, max(0, offset - 1), offset) if offset else Span(source, 0, 0)
     else:
-        span = Span(source, token.start_pos, token.end_pos)
+        span = token_span(source, token)
     opened = _unclosed_bracket(text, token)
     if opened is not None:
         bracket = text[opened]
@@ -266,7 +269,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
     previous = (getattr(error, "token_history", None) or [None])[-1]
     after = f" after {_found(previous)}" if previous is not None and expected.startswith("an expression") else ""
     message = f"unexpected {_found(token)}{after}" + (f"; expected {expected}" if expected else "")
-    fixes: tuple[Fix, ...] = ()
+    fixes = ()
     suggestion = _keyword_suggestion(token, expected_names)
     misspelt = _misspelt_leading_keyword(previous, text)
     if suggestion:
@@ -276,8 +279,8 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         fixes = (Fix(f"did you mean `{keyword}`?", word_span, keyword),)
     elif token.value == "=" and "COMPARE" in expected_names:
         fixes = (Fix("compare with '=='", span, "=="),)
-    elif expected_names == {"LBRACE"} and (end := _end_of_last_token(error)) is not None:
-        fixes = (Fix("insert '{'", Span(source, end, end), " {"),)
+    elif expected_names == {"LBRACE"} and (brace_at := _end_of_last_token(error)) is not None:
+        fixes = (Fix("insert '{'", Span(source, brace_at, brace_at), " {"),)
     return Diagnostic("BSM101", Severity.ERROR, message, span, label="unexpected here", fixes=fixes)
 
 
@@ -297,14 +300,16 @@ def _accepted(error: UnexpectedInput, fallback) -> set[str]:
     """The terminals the parser would have accepted where it failed."""
     try:
         return set(error.interactive_parser.accepts())
-    except Exception:  # accepts() replays the parser; fall back to the table's (larger) view
+    except Exception:  # noqa: BLE001 - accepts() replays the parser; fall back to the table's (larger) view
         return set(fallback or ())
 
 
 def _look_alike(source: SourceFile, offset: int) -> Diagnostic | None:
     """A Cyrillic or Greek look-alike letter in the word at `offset` (`pаttern` with a Cyrillic
     `а` stops the lexer at its `p`), or None."""
-    word = re.match(r"\w*", source.text[offset:]).group()
+    word_match = re.match(r"\w*", source.text[offset:])
+    assert word_match is not None  # \w* matches an empty word too
+    word = word_match.group()
     index = next((i for i, letter in enumerate(word) if letter in LOOK_ALIKES), None)
     if index is None:
         return None
@@ -333,6 +338,7 @@ def _unclosed_bracket(text: str, token: Token) -> int | None:
     the file) while still inside it; None when the error is something else."""
     if token.type == "$END":
         return _open_bracket_before(text, len(text))
+    assert token.start_pos is not None  # lark places every token it parses
     if token.value in _CLOSERS.values():  # `any(… }`: the innermost bracket is another one
         opened = _open_bracket_before(text, token.start_pos)
         return opened if opened is not None and _CLOSERS[text[opened]] != token.value else None
@@ -409,6 +415,17 @@ def _first_too_deep(tree: Tree) -> tuple[int, int] | None:
     return None
 
 
+def _deeper_than(tree: Tree, limit: int) -> bool:
+    """Whether `tree` nests more than `limit` levels. Iterative: the tree may be deep."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return False
+
+
 def _blank(text: str, begin: int, end: int) -> str:
     return text[:begin] + re.sub(r"[^\n]", " ", text[begin:end]) + text[end:]
 
@@ -419,7 +436,8 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
     text = source.text
     lark = _lark()
     for _ in range(MAX_SYNTAX_ERRORS + 1):
-        _comment_sink.tokens = comment_tokens = []
+        comment_tokens: list[Token] = []
+        _comment_sink.tokens = comment_tokens
         try:
             tree = lark.parse(text)
         except UnexpectedInput as error:
@@ -449,10 +467,10 @@ def parse_source(source: SourceFile) -> tuple[ast.Policy, list[Diagnostic]]:
             policy = build_policy(tree, source)
         except VisitError as error:  # a malformed literal the grammar let through
             raise error.orig_exc from None
-        comments = tuple(ast.Comment(t.value, Span(source, t.start_pos, t.end_pos)) for t in comment_tokens)
+        comments = tuple(ast.Comment(t.value, token_span(source, t)) for t in comment_tokens)
         return attrs.evolve(policy, comments=comments), diagnostics
     stopped = f"note: stopped after {len(diagnostics)} syntax errors; the rest of the file was not checked"
-    diagnostics[-1] = attrs.evolve(diagnostics[-1], notes=diagnostics[-1].notes + (stopped,))
+    diagnostics[-1] = attrs.evolve(diagnostics[-1], notes=(*diagnostics[-1].notes, stopped))
     return ast.Policy((), Span(source, 0, len(source.text))), diagnostics
 
 
@@ -606,7 +624,8 @@ def _phrases(parser, name: str, words: int = 1) -> list[str]:
 
 
 def _expression(value, source: SourceFile) -> ast.Expr | None:
-    if not isinstance(value, Tree):
+    # A tree nested too deeply is a syntax error (BSM105) and too deep to build: no expression.
+    if not isinstance(value, Tree) or _deeper_than(value, MAX_NESTING):
         return None
     try:
         node = build_node(value, source)

@@ -4,12 +4,12 @@ a quantifier's variable…) and the table that attaches symbols and types to AST
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, Generic, TypeVar, Union
+from typing import ClassVar, Generic, TypeVar, overload
 
 import attrs
 
-from . import ast
 from ..library.registry import Field
+from . import ast
 
 __all__ = [
     "CategorySymbol", "ContextSymbol", "DomainsSymbol", "FieldSymbol", "ListSymbol",
@@ -81,10 +81,13 @@ class ReasonSymbol:
     name: str
 
 
-Symbol = Union[FieldSymbol, ContextSymbol, VariableSymbol, PatternSymbol, ListSymbol, DomainsSymbol,
-               CategorySymbol, ReasonSymbol]
+Symbol = (
+    FieldSymbol | ContextSymbol | VariableSymbol | PatternSymbol | ListSymbol | DomainsSymbol | CategorySymbol
+    | ReasonSymbol
+)
 
 V = TypeVar("V")
+D = TypeVar("D")
 
 
 class NodeTable(Generic[V]):
@@ -103,7 +106,12 @@ class NodeTable(Generic[V]):
     def __setitem__(self, node: object, value: V) -> None:
         self._entries[id(node)] = (node, value)
 
-    def get(self, node: object, default: V | None = None) -> V | None:
+    @overload
+    def get(self, node: object) -> V | None: ...
+    @overload
+    def get(self, node: object, default: D) -> V | D: ...
+
+    def get(self, node: object, default: object = None) -> object:
         entry = self._entries.get(id(node))
         return default if entry is None else entry[1]
 

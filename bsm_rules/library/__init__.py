@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 from ..core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .schema import Type, list_of
-    from .registry import Field, Builtin, FIELDS, CONTEXT, BUILTINS, readable, message_vocabulary
-    from .normalize import NormalizedText, normalize
     from .html_reader import parse_html
+    from .normalize import NormalizedText, normalize
+    from .registry import BUILTINS, CONTEXT, FIELDS, Builtin, Field, message_vocabulary, readable
+    from .schema import Type, list_of
 
 __all__ = [
-    "BUILTINS", "Builtin", "CONTEXT", "FIELDS", "Field", "NormalizedText", "Type", "list_of",
-    "message_vocabulary", "normalize", "parse_html", "readable",
+    "BUILTINS", "CONTEXT", "FIELDS", "Builtin", "Field", "NormalizedText", "Type", "list_of", "message_vocabulary",
+    "normalize", "parse_html", "readable",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import os
 import re
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import re2
@@ -20,6 +22,7 @@ __all__ = [
     "Found",
     "Link",
     "detect_language",
+    "emoji_spans",
     "find_emails",
     "find_emoji",
     "find_links",
@@ -27,8 +30,8 @@ __all__ = [
     "find_order_id_near_misses",
     "find_order_ids",
     "find_phone_numbers",
-    "match_spans",
     "is_amazon_domain",
+    "match_spans",
     "order_id_spans",
 ]
 
@@ -60,36 +63,18 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
 
-_UNANCHORED = re2._Anchor.UNANCHORED
-_NO_MATCH = re2._NULL_SPAN
-
-
-def match_spans(regex, text: str) -> Iterable[list[tuple[int, int]]]:
+def match_spans(regex, text: str) -> Iterator[list[tuple[int, int]]]:
     """The group spans (group 0 first; (-1, -1) for a group that took no part) of each match of a
-    compiled re2 pattern in `text`, as `finditer` would find them. ASCII text, the usual case, goes
-    straight to RE2's matcher: there byte and character offsets agree, and google-re2's own
-    iterator, which maps every offset back from UTF-8, costs more than the search itself."""
-    if not text.isascii():
-        for match in regex.finditer(text):
-            yield [match.span(group) for group in range(regex.groups + 1)]
-        return
-    encoded = text.encode("ascii")
-    search, position, end = regex._regexp.Match, 0, len(encoded)
-    while True:
-        spans = search(_UNANCHORED, encoded, position, end)
-        matched = spans[0]
-        if matched == _NO_MATCH:
-            return
-        yield spans
-        if position == end:
-            return
-        position = matched[1] if matched[1] != position else position + 1  # past an empty match
+    compiled re2 pattern in `text`."""
+    groups = range(regex.groups + 1)
+    for match in regex.finditer(text):
+        yield [match.span(group) for group in groups]
 
 
 class _Regex:
     """A compiled re2 pattern whose matches take group names everywhere (google-re2 spans take numbers only)."""
 
-    __slots__ = ("_pattern", "_regexp", "_group_numbers")
+    __slots__ = ("_group_numbers", "_pattern", "_regexp")
 
     def __init__(self, pattern: str):
         self._pattern = pattern
@@ -99,7 +84,8 @@ class _Regex:
         if name not in ("_regexp", "_group_numbers"):
             raise AttributeError(name)
         self._regexp = re2.compile(self._pattern, _RE2_OPTIONS)
-        self._group_numbers = dict(self._regexp.groupindex)
+        # Group numbers by name and by number: a match looks a group up once either way.
+        self._group_numbers = {**dict(self._regexp.groupindex), **{n: n for n in range(self._regexp.groups + 1)}}
         return getattr(self, name)
 
     def search(self, text: str, position: int = 0) -> _Match | None:
@@ -115,25 +101,25 @@ class _Regex:
 
 
 class _Match:
-    __slots__ = ("_text", "_spans", "_group_numbers")
+    __slots__ = ("_group_numbers", "_spans", "_text")
 
-    def __init__(self, text: str, spans: list[tuple[int, int]], group_numbers: dict[str, int]):
+    def __init__(self, text: str, spans: list[tuple[int, int]], group_numbers: dict[str | int, int]):
         self._text = text
         self._spans = spans
         self._group_numbers = group_numbers
 
     def span(self, group: int | str = 0) -> tuple[int, int]:
-        return self._spans[group if isinstance(group, int) else self._group_numbers[group]]
+        return self._spans[self._group_numbers[group]]
 
     def group(self, group: int | str = 0) -> str | None:
-        start, end = self.span(group)
+        start, end = self._spans[self._group_numbers[group]]
         return None if start < 0 else self._text[start:end]
 
     def start(self, group: int | str = 0) -> int:
-        return self.span(group)[0]
+        return self._spans[self._group_numbers[group]][0]
 
     def end(self, group: int | str = 0) -> int:
-        return self.span(group)[1]
+        return self._spans[self._group_numbers[group]][1]
 
 
 def _compile(pattern: str) -> _Regex:
@@ -209,12 +195,15 @@ _CLOSING_BRACKETS = {")": "(", "]": "["}
 
 def _strip_trailing_punctuation(text: str, start: int, end: int, floor: int) -> int:
     """New end for text[start:end] without trailing punctuation (kept: balanced brackets, anything before `floor`)."""
+    unbalanced: dict[str, int] = {}  # closing bracket: how many more closing than opening ones are left
     while end > floor:
         last = text[end - 1]
         if last in _CLOSING_BRACKETS:
-            opening = _CLOSING_BRACKETS[last]
-            if text.count(opening, start, end) >= text.count(last, start, end):
+            if last not in unbalanced:
+                unbalanced[last] = text.count(last, start, end) - text.count(_CLOSING_BRACKETS[last], start, end)
+            if unbalanced[last] <= 0:
                 break
+            unbalanced[last] -= 1
         elif last not in _TRAILING_PUNCTUATION:
             break
         end -= 1
@@ -258,12 +247,13 @@ def find_links(text: str) -> list[Link]:
         return []
     email_spans: list[tuple[int, int]] | None = None
     links: list[Link] = []
+    has_at_sign = "@" in text
     for match in _LINK.finditer(text):
         if match.group("scheme") is not None:
             link = _scheme_link(text, match)
         else:
             link = _bare_link(text, match)
-            if link is not None and "@" in text:
+            if link is not None and has_at_sign:
                 if email_spans is None:
                     email_spans = [(found.start, found.end) for found in find_emails(text)]
                 if _overlaps(link.start, link.end, email_spans):
@@ -370,16 +360,17 @@ def find_emails(text: str) -> list[Found]:
     if not any(at in text for at in _AT_SIGNS):
         return []
     emails: list[Found] = []
+    authorities = _UrlAuthorities(text)
     for match in _EMAIL.finditer(text):
-        found = _email(text, match)
+        found = _email(text, match, authorities)
         if found is not None and (not emails or found.start >= emails[-1].end):
             emails.append(found)
     return emails
 
 
-def _email(text: str, match) -> Found | None:
+def _email(text: str, match, authorities: _UrlAuthorities) -> Found | None:
     mailto = match.group("mailto") is not None
-    if not mailto and _in_url_authority(text, match.start("local")):
+    if not mailto and authorities.holds(match.start("local")):
         return None  # "https://user@host/" is a link's user name, not an address
     if match.end() - match.start("domain") > _MAX_HOST_LENGTH:
         return None
@@ -410,14 +401,36 @@ def _email(text: str, match) -> Found | None:
     return Found(start, end, f"{match.group('local')}@{domain}")
 
 
-def _in_url_authority(text: str, position: int) -> bool:
-    token_start = position
-    limit = max(0, position - 2048)
-    while token_start > limit and not text[token_start - 1].isspace():
-        token_start -= 1
-    prefix = text[token_start:position]
-    scheme_end = prefix.rfind("://")
-    return scheme_end >= 0 and not any(char in prefix[scheme_end + 3 :] for char in "/?#")
+class _UrlAuthorities:
+    """Where a text has the authority part of a URL: after a "://" up to white space, "/", "?" or
+    "#". Each "://" is looked at once however many places are asked about."""
+
+    # How far back from a place its "://" is looked for.
+    _REACH = 2048
+    _AUTHORITY_END = re.compile(r"[\s/?#]")
+
+    def __init__(self, text: str):
+        self._text = text
+        self._schemes = [match.start() for match in re.finditer("://", text)] if "://" in text else []
+        self._last_end: tuple[int, int] = (-1, -1)  # (scheme index, where its authority ends), the last worked out
+
+    def holds(self, position: int) -> bool:
+        """Whether `position` is inside the authority of a URL that starts at most `_REACH`
+        characters before it, in the same run of non-white-space characters."""
+        index = bisect.bisect_right(self._schemes, position - 3) - 1
+        if index < 0 or self._schemes[index] < position - self._REACH:
+            return False
+        return self._authority_end(index) >= position
+
+    def _authority_end(self, index: int) -> int:
+        scheme = self._schemes[index]
+        last_index, last_end = self._last_end
+        if last_index <= index and last_end >= scheme + 3:
+            return last_end  # the same stop ends both (nothing ends an authority between them)
+        match = self._AUTHORITY_END.search(self._text, scheme + 3)
+        end = match.start() if match else len(self._text)
+        self._last_end = (index, end)
+        return end
 
 
 _OBFUSCATED_WORD = r"[0-9A-Za-z](?:[0-9A-Za-z_%+\-]*[0-9A-Za-z])?"
@@ -436,6 +449,7 @@ _OBFUSCATED_DOT_SPLIT = re.compile(
     r"\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\s*\.\s*", re.IGNORECASE
 )
 _AT_WORD = _compile(r"(?i)\bat\b")
+_PLAIN_ADDRESS_PART = re.compile(r"[0-9A-Za-z_%+\-.]*")
 # How far past a rejected match an address starting inside it is looked for.
 _OBFUSCATED_EMAIL_WINDOW = 256
 # Webmail providers: "john at gmail.com" is an address even with a real dot.
@@ -494,6 +508,8 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
     if start and (text[start - 1].isalnum() or text[start - 1] in "@._"):
         return None
     local, at, domain_part = match.group("local"), match.group("at"), match.group("domain")
+    if at == "@" and _PLAIN_ADDRESS_PART.fullmatch(local) and _PLAIN_ADDRESS_PART.fullmatch(domain_part):
+        return None  # every dot a plain "." (no white space, no brackets): a plain address
     local_parts = _OBFUSCATED_DOT_SPLIT.split(local)
     separators = list(_OBFUSCATED_DOT_SPLIT.finditer(domain_part))
     domain_labels = _OBFUSCATED_DOT_SPLIT.split(domain_part)
@@ -506,8 +522,8 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
             return None
     end = offset + match.start("domain") + (
         separators[kept - 1].start() if kept - 1 < len(separators) else len(domain_part))
-    domain_labels, separators = domain_labels[:kept], [sep.group() for sep in separators[:kept - 1]]
-    dot_obfuscated = any(sep != "." for sep in separators)
+    domain_labels, dots = domain_labels[:kept], [sep.group() for sep in separators[:kept - 1]]
+    dot_obfuscated = any(sep != "." for sep in dots)
     local_obfuscated = any(sep != "." for sep in _OBFUSCATED_DOT_SPLIT.findall(local))
     if at == "@" and not dot_obfuscated and not local_obfuscated:
         return None  # a plain address: find_emails reports it
@@ -518,7 +534,7 @@ def _obfuscated_email(text: str, match, offset: int) -> Found | None:
             return None
         if not dot_obfuscated and domain.split(".", 1)[0] not in _MAIL_PROVIDERS:
             return None
-        if any(sep != "." and sep.strip() == "." for sep in separators):
+        if any(sep != "." and sep.strip() == "." for sep in dots):
             return None  # "Sam at home . it was" is prose
     return Found(start, end, f"{'.'.join(local_parts)}@{domain}")
 
@@ -660,15 +676,15 @@ def _blank_non_phone_numbers(text: str) -> str:
     for match in _NOT_PHONE_NUMBERS.finditer(text):
         if match.group("zip") is not None:
             blanks.append(match.span("zip"))
-        elif match.group("run") is not None:
-            if _is_non_phone_numeric_run(match.group("run")):
+        elif (run := match.group("run")) is not None:
+            if _is_non_phone_numeric_run(run):
                 blanks.append(match.span())
-        elif match.group("long") is None or not match.group("long").startswith("+"):
+        elif (long := match.group("long")) is None or not long.startswith("+"):
             blanks.append(match.span())
     return _blanked(text, blanks)
 
 
-def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+def _blanked(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """`text` with the given sorted, non-overlapping spans overwritten by `_BLANK`."""
     if not spans:
         return text
@@ -719,21 +735,86 @@ _ZERO_WIDTH_JOINER = "\u200d"
 
 @functools.cache
 def _emoji_support():
-    """The emoji module and a regex of characters that can start an emoji (loaded on first use)."""
+    """The emoji data, a trie of its sequences and a regex of characters that can start an emoji
+    (loaded on first use)."""
     import emoji
 
+    trie: dict = {}
+    for sequence in emoji.EMOJI_DATA:
+        node = trie
+        for char in sequence:
+            node = node.setdefault(char, {})
+        node[_SEQUENCE_END] = True
     code_points = sorted(
         {ord(sequence[0]) for sequence in emoji.EMOJI_DATA} - {ord(char) for char in "0123456789#*"}
         | {0x20E3}
     )
     ranges: list[str] = []
     run_start = previous = code_points[0]
-    for code_point in code_points[1:] + [-1]:
+    for code_point in [*code_points[1:], -1]:
         if code_point != previous + 1:
             ranges.append(rf"\x{{{run_start:X}}}-\x{{{previous:X}}}")
             run_start = code_point
         previous = code_point
-    return emoji, _compile("[" + "".join(ranges) + "]")
+    components = frozenset(sequence for sequence, data in emoji.EMOJI_DATA.items()
+                           if data["status"] == emoji.STATUS["component"])
+    return emoji.EMOJI_DATA, trie, components, _compile("[" + "".join(ranges) + "]")
+
+
+_SEQUENCE_END = None  # the trie key marking a complete emoji sequence
+_VARIATION_SELECTORS = ("\ufe0e", "\ufe0f")
+
+
+def emoji_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of the emoji that `emoji.emoji_list` finds, found the way its tokenizer finds them
+    (longest sequence of the emoji data; a joiner between emoji the data does not list as one
+    sequence is skipped) in linear time: the library keeps the skipped joiners in a list, which
+    makes a long joined run quadratic."""
+    emoji_data, trie, components, _ = _emoji_support()
+    spans: list[tuple[int, int]] = []
+    pending: list[tuple[int, int, bool]] = []  # tokens not final yet (a joiner may follow): start, end, emoji?
+    skipped: set[int] = set()  # joiners between emoji that no sequence joins
+    position, length = 0, len(text)
+    while position < length:
+        char = text[position]
+        if position in skipped:
+            position += 1
+            continue
+        if char in trie:
+            end = position + 1
+            node = trie[char]
+            while end < length and text[end] in node and end not in skipped:
+                node = node[text[end]]
+                end += 1
+            if _SEQUENCE_END in node:
+                pending.append((position, end, True))
+                position = end
+                continue
+        elif (char == _ZERO_WIDTH_JOINER and pending and text[pending[-1][0]:pending[-1][1]] in emoji_data
+              and position > 0 and text[position - 1] in trie):
+            # Read the emoji before the joiner again, now without the joiner (a skin tone or
+            # other component, with the token before it). Steps back as the library does.
+            skipped.add(position)
+            start, end, _ = pending[-1]
+            if text[start:end] in components:
+                position -= sum(end - start for start, end, _ in pending[-2:])
+                if text[position] == _ZERO_WIDTH_JOINER:
+                    position += 1
+                    del pending[-1]
+                else:
+                    del pending[-2:]
+            else:
+                position -= end - start
+                del pending[-1]
+            continue
+        elif pending:
+            spans.extend((start, end) for start, end, is_emoji in pending if is_emoji)
+            pending = []
+        if char not in _VARIATION_SELECTORS:
+            pending.append((position, position + 1, False))
+        position += 1
+    spans.extend((start, end) for start, end, is_emoji in pending if is_emoji)
+    return spans
 
 
 def find_emoji(text: str) -> list[Found]:
@@ -741,21 +822,22 @@ def find_emoji(text: str) -> list[Found]:
     text = searchable(text)
     if text.isascii():
         return []
-    emoji, candidates = _emoji_support()
+    candidates = _emoji_support()[3]
     if candidates.search(text) is None:
         return []
     found: list[Found] = []
-    for item in emoji.emoji_list(text):
-        start, end, value = item["match_start"], item["match_end"], item["emoji"]
+    for start, end in emoji_spans(text):
+        value = text[start:end]
         if value in _NOT_EMOJI_ALONE:
             continue
         previous = found[-1] if found else None
         if previous is not None and previous.end + 1 == start and text[previous.end] == _ZERO_WIDTH_JOINER:
-            # A ZWJ sequence the emoji data does not list: still one emoji.
-            found[-1] = Found(previous.start, end, text[previous.start : end])
+            # A ZWJ sequence the emoji data does not list: still one emoji (its value is taken
+            # at the end, once: a long joined run would be copied again at every joiner).
+            found[-1] = Found(previous.start, end, "")
             continue
         found.append(Found(start, end, value))
-    return found
+    return [f if f.value else Found(f.start, f.end, text[f.start:f.end]) for f in found]
 
 
 # --- language ---------------------------------------------------------------------------------

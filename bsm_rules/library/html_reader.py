@@ -4,6 +4,7 @@ references (`href`, `src`, `srcset`, CSS `url()`, meta refresh) and its tracking
 from __future__ import annotations
 
 import bisect
+import collections
 import html
 import html.parser
 import re
@@ -61,11 +62,7 @@ class HtmlContent:
 def parse_html(html: str) -> HtmlContent:
     """Read an HTML document (malformed is normal); never raises."""
     reader = _HtmlReader(html)
-    try:
-        reader.feed(html)
-        reader.close()
-    except Exception:  # noqa: BLE001 - html.parser can assert on odd markup; keep what was read
-        pass
+    reader.read()
     return reader.content()
 
 
@@ -115,12 +112,57 @@ class _Attribute:
     end: int
 
 
+# What stands in the text handed to html.parser for a "<" or "&" that is to be read as text.
+_AS_TEXT = "\x01"
+# A "&#" that is not a character reference: html.parser would stop reading normally there.
+_BAD_CHARACTER_REFERENCE = r"&#(?!(?:[0-9]+|[xX][0-9a-fA-F]+)[^0-9a-fA-F])"
+# "<![" starts a marked section html.parser knows only with one of these keywords; others make it raise.
+_UNKNOWN_MARKED_SECTION = r"<!\[(?!(?i:temp|cdata|ignore|include|rcdata|if|else|endif)(?![-_.a-zA-Z0-9]))"
+# Start tags that never end (no ">" html.parser accepts) read as text one by one, up to this many;
+# after that every later "<" before a letter is text: each one costs a scan to the end of the document.
+_MAX_UNFINISHED_TAGS = 4
+_RAW_TEXT_ELEMENTS = frozenset({"script", "style"})  # html.parser's CDATA_CONTENT_ELEMENTS
+
+
+def _as_text(text: str, pattern: str, start: int = 0) -> str:
+    """`text` with the first character of every match of the regular expression `pattern` at or
+    after `start` read as text."""
+    pieces, done = [], 0
+    for match in re.finditer(pattern, text[start:]):
+        at = start + match.start()
+        pieces += [text[done:at], _AS_TEXT]
+        done = at + 1
+    return "".join(pieces) + text[done:] if pieces else text
+
+
+def _readable(source: str) -> str:
+    """The source as html.parser is first given it: the same length and lines, with the "&" of
+    every "&#" that is not a character reference and the "<" of every marked section html.parser
+    does not know read as text."""
+    fed = source
+    if "&#" in fed:
+        fed = _as_text(fed, _BAD_CHARACTER_REFERENCE)
+    if "<![" in fed:
+        fed = _as_text(fed, _UNKNOWN_MARKED_SECTION)
+    return fed
+
+
 class _HtmlReader(html.parser.HTMLParser):
+    """Reads a document with html.parser, with its positions mapped back to the source. html.parser
+    gets a copy of the source with a few "<" and "&" read as text (`_AS_TEXT`, same length): at
+    the end of a document it reads a construct that never ends (a comment without "-->", a tag
+    without ">") by looking for the end again at every later "<", which takes time quadratic in
+    the length; here such a "<" is read as text and reading goes on right after it."""
+
     def __init__(self, source: str):
         super().__init__(convert_charrefs=False)
         self._source = source
+        self._fed = _readable(source)
+        self._base = 0  # where in the source the text html.parser has now starts
+        self._base_line = 0  # the number of line ends before `_base`
         self._line_starts = [0] + [match.end() for match in re.finditer("\n", source)]
         self._open: list[tuple[str, bool]] = []  # (tag, hides its content)
+        self._open_count: collections.Counter[str] = collections.Counter()  # of each tag in `_open`
         self._hidden_depth = 0
         self._preformatted_depth = 0
         self._visible: list[str] = []
@@ -150,9 +192,50 @@ class _HtmlReader(html.parser.HTMLParser):
 
     # -- positions and output
 
+    def read(self) -> None:
+        """Read the whole source; never raises (html.parser can assert on odd markup: what was
+        read until then is kept)."""
+        unfinished_tags = 0
+        last_tag_end = self._source.rfind(">")
+        while True:
+            self.reset()
+            try:
+                self.feed(self._fed[self._base:])
+                stop = self._position()
+                if self._in_raw_text() or not self._unfinished_at(stop):
+                    self.close()
+                    return
+            except Exception:  # noqa: BLE001
+                return
+            fed = self._fed
+            if stop > last_tag_end:  # nothing after it can end: every "<" is text
+                self._fed = _as_text(fed, "<", stop)
+            elif fed.startswith("<!--", stop):
+                self._fed = _as_text(fed, "<!--", stop)  # no later comment can end either
+            elif fed.startswith("<![", stop):
+                self._fed = _as_text(fed, "<!\\[", stop)
+            else:
+                unfinished_tags += 1
+                if unfinished_tags >= _MAX_UNFINISHED_TAGS:
+                    self._fed = _as_text(fed, "<[a-zA-Z]", stop)
+                else:
+                    self._fed = fed[:stop] + _AS_TEXT + fed[stop + 1:]
+            self._base = stop
+            self._base_line = bisect.bisect_right(self._line_starts, stop) - 1
+
+    def _unfinished_at(self, stop: int) -> bool:
+        """Whether html.parser stopped before a construct that never ends (it stops at the end of
+        the text, and before a lone "<" or "</" at the end, too)."""
+        return self._fed.startswith("<", stop) and len(self._fed) - stop > 1 and self._fed[stop:] != "</"
+
+    def _in_raw_text(self) -> bool:
+        return bool(self._open) and self._open[-1][0] in _RAW_TEXT_ELEMENTS
+
     def _position(self) -> int:
         line, offset = self.getpos()
-        return self._line_starts[line - 1] + offset
+        if line == 1:
+            return self._base + offset
+        return self._line_starts[self._base_line + line - 1] + offset
 
     def _emit(self, text: str, source_start: int, source_end: int, verbatim: bool) -> None:
         if not text:
@@ -187,7 +270,9 @@ class _HtmlReader(html.parser.HTMLParser):
 
     def handle_data(self, data: str) -> None:
         start = self._position()
-        verbatim = self._source.startswith(data, start)
+        verbatim = self._fed.startswith(data, start)
+        if verbatim:
+            data = self._source[start:start + len(data)]
         if self._open and self._open[-1][0] == "style":
             if verbatim:
                 self._add_css_urls(data, start, decode_entities=False)
@@ -235,7 +320,7 @@ class _HtmlReader(html.parser.HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         start = self._position()
         end = self._source.find(">", start) + 1 or len(self._source)
-        if any(name == tag for name, _ in self._open):
+        if self._open_count[tag]:
             while self._open:
                 name, _ = self._pop()
                 if name == tag:
@@ -246,6 +331,7 @@ class _HtmlReader(html.parser.HTMLParser):
 
     def _pop(self) -> tuple[str, bool]:
         name, hides = self._open.pop()
+        self._open_count[name] -= 1
         if hides:
             self._hidden_depth -= 1
         if name in _PREFORMATTED_ELEMENTS:
@@ -265,15 +351,14 @@ class _HtmlReader(html.parser.HTMLParser):
     def _start_tag(self, tag: str, self_closing: bool) -> None:
         start = self._position()
         tag_text = self.get_starttag_text() or ""
-        if not self._source.startswith(tag_text, start):
-            tag_text = ""
+        tag_text = self._source[start:start + len(tag_text)] if self._fed.startswith(tag_text, start) else ""
         end = start + len(tag_text) if tag_text else start
-        attributes = _parse_attributes(tag_text, start)
+        # "<b>": no attributes to read (most tags of a long document are like it)
+        attributes = [] if len(tag_text) == len(tag) + 2 else _parse_attributes(tag_text, start)
 
-        if tag == "body":
-            if any(name == "head" for name, _ in self._open):
-                while self._open and self._pop()[0] != "head":
-                    pass
+        if tag == "body" and self._open_count["head"]:
+            while self._open and self._pop()[0] != "head":
+                pass
         if self._open and (
             (tag in _SELF_CLOSING_SIBLINGS and self._open[-1][0] == tag)
             or (tag in _BLOCK_ELEMENTS and self._open[-1][0] == "p")
@@ -289,8 +374,9 @@ class _HtmlReader(html.parser.HTMLParser):
         self._layout_boundary(tag, start, end)
         if self_closing or tag in _VOID_ELEMENTS:
             return
-        hides = tag in _HIDDEN_ELEMENTS or "hidden" in by_name or _hides_element(style)
+        hides = tag in _HIDDEN_ELEMENTS or "hidden" in by_name or (bool(style) and _hides_element(style))
         self._open.append((tag, hides))
+        self._open_count[tag] += 1
         if hides:
             self._hidden_depth += 1
         if tag in _PREFORMATTED_ELEMENTS:

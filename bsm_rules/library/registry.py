@@ -25,22 +25,54 @@ Write its implementation, then declare it in `BUILTINS`: no other code names it.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
 from . import finders
 from .runtime import (
-    MessageView, Segment, all_text, attachment_values, body_text, emails_in, found_by, html_text, language_of,
-    length_of, links_in, message_category, message_language, on_segments, order_ids_in, primary_subtag,
-    record_of, reply_record, subject_text, sum_of, tracking_pixels_in,
+    MessageView,
+    Segment,
+    all_text,
+    attachment_values,
+    body_text,
+    emails_in,
+    found_by,
+    html_text,
+    language_of,
+    length_of,
+    links_in,
+    message_category,
+    message_language,
+    on_segments,
+    order_ids_in,
+    primary_subtag,
+    record_of,
+    reply_record,
+    subject_text,
+    sum_of,
+    tracking_pixels_in,
 )
 from .schema import (
-    ATTACHMENT, BOOL, BYTES, DURATION, FOUND, LINK, NUMBER, RECIPIENT, REPLY, SENDER, STRING, TEXT, TIME, Type,
+    ATTACHMENT,
+    BOOL,
+    BYTES,
+    DURATION,
+    FOUND,
+    LINK,
+    NUMBER,
+    RECIPIENT,
+    REPLY,
+    SENDER,
+    STRING,
+    TEXT,
+    TIME,
+    Type,
     list_of,
 )
 
-__all__ = ["Field", "FIELDS", "CONTEXT", "Builtin", "BUILTINS", "readable", "message_vocabulary"]
+__all__ = ["BUILTINS", "CONTEXT", "FIELDS", "Builtin", "Field", "message_vocabulary", "readable"]
 
 Getter = Callable[[MessageView], Any]
 

@@ -5,28 +5,35 @@ the built-in functions (`registry` says which name each one has)."""
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
+import msgspec
 
-from . import finders
 from ..messages.model import Message
+from . import finders
 from .normalize import NormalizedText, normalize
 
 __all__ = [
-    "Location", "Segment", "Text", "MessageView", "Finding", "LinkFinding", "AttachmentValue", "RecordValue",
+    "AttachmentValue", "Finding", "LinkFinding", "Location", "MessageView", "RecordValue", "Segment", "Text",
     "locations_of",
-    # the getters of message fields
-    "text_field", "subject_text", "body_text", "html_text", "all_text", "message_language", "message_category",
-    "attachment_values", "reply_record", "record_of",
-    # the implementations of built-in functions
-    "on_segments", "found_by", "links_in", "emails_in", "order_ids_in", "tracking_pixels_in", "language_of",
-    "primary_subtag", "length_of", "sum_of",
+]
+# the getters of message fields
+__all__ += [
+    "all_text", "attachment_values", "body_text", "html_text", "message_category", "message_language", "record_of",
+    "reply_record", "subject_text", "text_field",
+]
+# the implementations of built-in functions
+__all__ += [
+    "emails_in", "found_by", "language_of", "length_of", "links_in", "on_segments", "order_ids_in", "primary_subtag",
+    "sum_of", "tracking_pixels_in",
 ]
 
 
-@attrs.frozen
-class Location:
+# A frozen msgspec struct rather than an attrs class: a text may hold a great many findings, and a
+# struct is built several times faster.
+class Location(msgspec.Struct, frozen=True):
     """Where a finding is: a message field and, when known, offsets into it as given."""
 
     field: str
@@ -39,7 +46,7 @@ class Segment:
     """One text field (or the visible text of the HTML body), normalised for matching, that maps
     match offsets back to the field as given."""
 
-    __slots__ = ("field", "raw", "text", "norm", "html", "cache")
+    __slots__ = ("cache", "field", "html", "norm", "raw", "text")
 
     def __init__(self, field: str, raw: str, html: Any = None):
         self.field = field
@@ -47,8 +54,9 @@ class Segment:
         self.html = html
         source = html.visible_text if html is not None else raw
         # ASCII text is its own normal form: no offset map to build or consult.
-        self.norm: NormalizedText | None = None if source.isascii() else normalize(source)
-        self.text: str = source if self.norm is None else self.norm.text
+        norm = None if source.isascii() else normalize(source)
+        self.text: str = source if norm is None else norm.text
+        self.norm: NormalizedText | None = None if norm is None or norm.maps_offsets_unchanged else norm
         self.cache: dict[str, Any] = {}
 
     def locate(self, start: int, end: int) -> Location:
@@ -66,7 +74,7 @@ class Segment:
 class Text:
     """A text value: the segments of one or more fields; `present` is false for an absent field."""
 
-    __slots__ = ("segments", "present")
+    __slots__ = ("present", "segments")
 
     def __init__(self, segments: tuple[Segment, ...], present: bool = True):
         self.segments = segments
@@ -84,7 +92,7 @@ class _Located:
     """A finding in a text segment. Most findings never need their location (it is needed only
     when a rule reports them), so it is worked out on first use."""
 
-    __slots__ = ("_location", "_segment", "_start", "_end")
+    __slots__ = ("_end", "_location", "_segment", "_start")
 
     def _place(self, location: Location | None, segment: Segment | None, start: int, end: int) -> None:
         self._location, self._segment, self._start, self._end = location, segment, start, end
@@ -92,6 +100,8 @@ class _Located:
     @property
     def location(self) -> Location:
         if self._location is None:
+            if self._segment is None:  # an AttributeError, so that `getattr(finding, "location", None)` is None
+                raise AttributeError(f"{type(self).__name__} {self} was found nowhere")
             self._location = self._segment.locate(self._start, self._end)
         return self._location
 
@@ -115,8 +125,9 @@ class Finding(_Located):
 
     def __init__(self, value: str, location: Location | None = None, segment: Segment | None = None,
                  start: int = 0, end: int = 0):
+        # The fields are set here rather than by `_place`: a text may hold a great many findings.
         self.value = value
-        self._place(location, segment, start, end)
+        self._location, self._segment, self._start, self._end = location, segment, start, end
 
     def _key(self) -> tuple:
         return self.value, self.location
@@ -128,7 +139,7 @@ class Finding(_Located):
 class LinkFinding(_Located):
     """A link: its URL as written, scheme (when given), host and registrable domain."""
 
-    __slots__ = ("url", "scheme", "host", "domain")
+    __slots__ = ("domain", "host", "scheme", "url")
 
     def __init__(self, url: str, scheme: str | None, host: str, domain: str, location: Location | None = None,
                  segment: Segment | None = None, start: int = 0, end: int = 0):
@@ -369,4 +380,4 @@ def sum_of(values: Any) -> Any:
 
 
 def locations_of(values: list) -> tuple[Location, ...]:
-    return tuple(v.location for v in values if getattr(v, "location", None) is not None)
+    return tuple(location for v in values if (location := getattr(v, "location", None)) is not None)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import attrs
 
 __all__ = [
-    "Type", "BOOL", "NUMBER", "BYTES", "DURATION", "TIME", "STRING", "TEXT", "PATTERN", "WORDS",
-    "DOMAINS", "ANY", "list_of", "ATTACHMENT", "LINK", "FOUND", "RECIPIENT", "SENDER", "REPLY",
+    "ANY", "ATTACHMENT", "BOOL", "BYTES", "DOMAINS", "DURATION", "FOUND", "LINK", "NUMBER", "PATTERN", "RECIPIENT",
+    "REPLY", "SENDER", "STRING", "TEXT", "TIME", "WORDS", "Type", "list_of",
 ]
 
 

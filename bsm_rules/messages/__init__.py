@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from ..core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .model import Message, Attachment, parse_message, parse_context, parse_timestamp
-    from .items import InputItem
-    from .inputs import InputError, read_inputs
     from .email_input import parse_email, read_email_file
+    from .inputs import InputError, read_inputs
+    from .items import InputItem
+    from .model import Attachment, Message, parse_context, parse_message, parse_timestamp
 
 __all__ = [
     "Attachment", "InputError", "InputItem", "Message", "parse_context", "parse_email",

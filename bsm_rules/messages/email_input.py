@@ -10,14 +10,14 @@ import email.policy
 import mimetypes
 import re
 from collections.abc import Iterator
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 
 from ..core.errors import MessageError
-from .items import InputItem
+from .items import MAX_MESSAGE_BYTES, InputItem, too_large
 from .model import Attachment, Message, parse_timestamp
 
-__all__ = ["read_email_file", "parse_email", "is_marketplace_address"]
+__all__ = ["is_marketplace_address", "parse_email", "read_email_file"]
 
 # The buyer's side of Amazon's relay: `…@marketplace.amazon.com`, `.co.uk`, `.de`, `.com.au`, …
 _MARKETPLACE_RELAY = re.compile(r"@marketplace\.amazon\.(?:[a-z]{2,3}|co\.[a-z]{2}|com\.[a-z]{2})$", re.IGNORECASE)
@@ -37,36 +37,64 @@ def is_marketplace_address(address: str) -> bool:
 
 
 def read_email_file(path: Path, kind: str, contact_reason: str | None = None) -> Iterator[InputItem]:
-    """Yield one item per message of an `.eml` (`kind` "eml") or `.mbox` (`kind` "mbox") file."""
+    """Yield one item per message of an `.eml` (`kind` "eml") or `.mbox` (`kind` "mbox") file;
+    a message larger than `MAX_MESSAGE_BYTES` is an error item, and is not read into memory."""
     if kind == "eml":
-        yield _item(path.read_bytes(), path.name, path.name, contact_reason)
+        with open(path, "rb") as stream:
+            message = stream.read(MAX_MESSAGE_BYTES + 1)
+        if len(message) > MAX_MESSAGE_BYTES:
+            yield InputItem(path.name, path.name, error=too_large(path.name))
+        else:
+            yield _item(message, path.name, path.name, contact_reason)
         return
     with open(path, "rb") as stream:
         for index, (line, raw) in enumerate(_split_mbox(stream), start=1):
-            yield _item(raw, f"{path.name}#{index}", f"{path.name}:{line}", contact_reason)
+            message_id, where = f"{path.name}#{index}", f"{path.name}:{line}"
+            if raw is None:
+                yield InputItem(message_id, where, error=too_large(where))
+            else:
+                yield _item(raw, message_id, where, contact_reason)
 
 
-def _split_mbox(stream) -> Iterator[tuple[int, bytes]]:
-    """(line number of the `From ` line, message bytes) per message; a `From ` line starts a
-    message at the start of the file or after a blank line; `>From ` quoting is undone."""
+# Lines of an mbox are read at most this many bytes at a time: a line may be as long as a message.
+_MBOX_READ_SIZE = 1 << 16
+
+
+def _split_mbox(stream) -> Iterator[tuple[int, bytes | None]]:
+    """(line number of the `From ` line, message bytes) per message, None for a message larger
+    than `MAX_MESSAGE_BYTES` (whose bytes are not kept); a `From ` line starts a message at the
+    start of the file or after a blank line; `>From ` quoting is undone."""
     lines: list[bytes] = []
+    size = 0
+    too_large_message = False
     start_line = 0
+    number = 0
     previous_blank = True
-    for number, line in enumerate(stream, start=1):
-        if line.startswith(b"From ") and previous_blank:
+    at_line_start = True
+    while line := stream.readline(_MBOX_READ_SIZE):
+        starts_line, at_line_start = at_line_start, line.endswith(b"\n")
+        number += starts_line
+        if starts_line and line.startswith(b"From ") and previous_blank:
             if start_line:
-                yield start_line, b"".join(lines[:-1] if lines else lines)  # without the separating blank line
-            lines, start_line = [], number
+                yield start_line, None if too_large_message else b"".join(lines[:-1] if lines else lines)
+            lines, size, too_large_message, start_line = [], 0, False, number
             previous_blank = False
             continue
-        previous_blank = not line.strip(b"\r\n")
-        if start_line:
-            lines.append(_MBOX_ESCAPED_FROM.sub(rb"\1", line) if line.startswith(b">") else line)
-        elif not previous_blank:
+        previous_blank = (previous_blank or starts_line) and not line.strip(b"\r\n")  # the whole line so far
+        unquote = starts_line and start_line and line.startswith(b">")
+        if not start_line:
+            if previous_blank:
+                continue
             start_line = number  # text before any `From ` line: read it as a message too
-            lines.append(line)
+        if too_large_message:
+            continue
+        size += len(line)
+        if size > MAX_MESSAGE_BYTES:
+            lines, too_large_message = [], True
+            continue
+        lines.append(_MBOX_ESCAPED_FROM.sub(rb"\1", line) if unquote else line)
     if start_line:
-        yield start_line, b"".join(lines)
+        yield start_line, None if too_large_message else b"".join(lines)
 
 
 def _item(raw: bytes, message_id: str, where: str, contact_reason: str | None) -> InputItem:
@@ -81,16 +109,24 @@ def parse_email(raw: bytes, message_id: str | None = None, contact_reason: str |
     """Read one RFC 5322 message into a `Message`; raises MessageError when it cannot be read."""
     try:
         mail = email.message_from_bytes(raw, policy=email.policy.default)
-        if not mail.keys():
-            raise MessageError("", "not an email message: no header fields")
-        for defect in mail.defects:
-            if isinstance(defect, _FATAL_DEFECTS):
-                raise MessageError("", f"malformed MIME structure: {_describe(defect)}")
-        return _message(mail, message_id, contact_reason)
+        problem = _unreadable(mail)
+        if problem is None:
+            return _message(mail, message_id, contact_reason)
     except MessageError:
         raise
     except Exception as error:  # noqa: BLE001 - the email package raises many kinds on broken input
         raise MessageError("", f"malformed email message ({type(error).__name__}: {error})") from None
+    raise MessageError("", problem)
+
+
+def _unreadable(mail: EmailMessage) -> str | None:
+    """Why a parsed message cannot be trusted to say what the buyer would see, if it cannot."""
+    if not mail.keys():
+        return "not an email message: no header fields"
+    for defect in mail.defects:
+        if isinstance(defect, _FATAL_DEFECTS):
+            return f"malformed MIME structure: {_describe(defect)}"
+    return None
 
 
 def _describe(defect: Exception) -> str:
@@ -132,7 +168,7 @@ def _message(mail: EmailMessage, message_id: str | None, contact_reason: str | N
     )
 
 
-def _collect_parts(part: EmailMessage, bodies: list, body_texts: list[str], html_texts: list[str],
+def _collect_parts(part: MIMEPart, bodies: list, body_texts: list[str], html_texts: list[str],
                    attachments: list[Attachment]) -> None:
     """Walk the MIME tree: every leaf that is not a body part is an attachment, except inline
     text without a file name, which the reader sees as more body text."""
@@ -153,17 +189,17 @@ def _collect_parts(part: EmailMessage, bodies: list, body_texts: list[str], html
     elif inline_text and content_type == "text/html":
         html_texts.append(_text(part))
     else:
-        payload = part.get_payload(decode=True) or b""
+        payload = _decoded_payload(part)
         attachments.append(Attachment(name or _unnamed(part, len(attachments) + 1), len(payload), content_type))
 
 
-def _forwarded(part: EmailMessage) -> Attachment:
+def _forwarded(part: MIMEPart) -> Attachment:
     inner = part.get_payload(0) if part.is_multipart() else None
-    size = len(inner.as_bytes()) if inner is not None else len(part.get_payload(decode=True) or b"")
+    size = len(inner.as_bytes()) if isinstance(inner, email.message.Message) else len(_decoded_payload(part))
     return Attachment(part.get_filename() or "forwarded-message.eml", size, "message/rfc822")
 
 
-def _unnamed(part: EmailMessage, number: int) -> str:
+def _unnamed(part: MIMEPart, number: int) -> str:
     """A name for an attachment without a file name (an inline image referenced by Content-ID)."""
     extension = mimetypes.guess_extension(part.get_content_type()) or ".bin"
     content_id = (part.get("content-id") or "").strip().strip("<>").split("@", 1)[0]
@@ -171,11 +207,11 @@ def _unnamed(part: EmailMessage, number: int) -> str:
     return stem + extension
 
 
-def _text(part: EmailMessage) -> str:
+def _text(part: MIMEPart) -> str:
     try:
         text = part.get_content()
     except (LookupError, UnicodeError):  # unknown or wrong charset: keep the text readable
-        text = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        text = _decoded_payload(part).decode("utf-8", errors="replace")
     return text.replace("\r\n", "\n")
 
 
@@ -221,3 +257,9 @@ def _date(mail: EmailMessage) -> datetime.datetime | None:
     if value.tzinfo is None:  # "-0000": the time is UTC, the sender's zone is unknown
         value = value.replace(tzinfo=datetime.timezone.utc)
     return value
+
+
+def _decoded_payload(part: MIMEPart) -> bytes:
+    """A leaf part's bytes with its transfer encoding undone (none for an empty part)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""

@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-__all__ = ["InputItem", "decode_line", "json_error", "line_text"]
+__all__ = ["MAX_MESSAGE_BYTES", "InputItem", "decode_line", "json_error", "line_text", "too_large"]
+
+#: The most one message may take in its input: an email (an `.eml` file, one message of an mbox),
+#: a JSON Lines line, a JSON document (counted in characters where the input is read as text). A
+#: larger one is an invalid input, found while reading, without reading all of it into memory.
+MAX_MESSAGE_BYTES = 25 << 20
 
 
 class InputItem(NamedTuple):
@@ -31,7 +36,7 @@ class InputItem(NamedTuple):
 def line_text(line: bytes | str) -> str:
     """A JSON Lines line as text, as a text-mode reader gives it: UTF-8 with undecodable bytes
     replaced, and the line end (`\\n`, `\\r\\n` or `\\r`) read as `\\n`."""
-    if type(line) is str:
+    if isinstance(line, str):
         return line
     text = line.decode("utf-8", "replace")
     if text.endswith("\r"):
@@ -39,6 +44,11 @@ def line_text(line: bytes | str) -> str:
     if text.endswith("\r\n"):
         return text[:-2] + "\n"
     return text
+
+
+def too_large(where: str) -> str:
+    """The error of an input larger than `MAX_MESSAGE_BYTES`."""
+    return f"{where}: larger than {MAX_MESSAGE_BYTES >> 20} MiB, the most one message may be; not read"
 
 
 def json_error(error: json.JSONDecodeError) -> str:

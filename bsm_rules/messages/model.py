@@ -15,7 +15,7 @@ import msgspec
 from ..core.diagnostics import closest_name
 from ..core.errors import MessageError
 
-__all__ = ["Attachment", "MESSAGE_FIELDS", "Message", "parse_message", "read_plain_message", "parse_context", "parse_timestamp"]
+__all__ = ["MESSAGE_FIELDS", "Attachment", "Message", "parse_context", "parse_message", "parse_timestamp", "read_plain_message"]
 
 
 # Records of the message model are frozen msgspec structs rather than attrs classes: a batch
@@ -223,32 +223,34 @@ def read_plain_message(line: bytes, default_id: str | None = None) -> Message | 
     except (msgspec.DecodeError, ValueError, RecursionError):  # ValueError: a string that is not UTF-8
         return None
     sender = plain.sender
-    sender_role, sender_id = "seller", None
+    sender_role: str | None = "seller"
+    sender_id = None
     if sender is not None:
         sender_role, sender_id = _plain_role(sender.role, "seller"), sender.id
     recipient = plain.recipient
-    recipient_role, recipient_address, recipient_language, opted_out = "buyer", None, None, False
+    recipient_role: str | None = "buyer"
+    recipient_address, recipient_language, opted_out = None, None, False
     if recipient is not None:
         recipient_role, recipient_address = _plain_role(recipient.role, "buyer"), recipient.address
         recipient_language, opted_out = recipient.language, recipient.opted_out is True
     if sender_role is None or recipient_role is None:
         return None
-    message_id = plain.id
-    if message_id is None:
+    message_id: str | None
+    if plain.id is None:
         message_id = default_id
-    elif type(message_id) is int:
+    elif isinstance(plain.id, int):  # never a bool: the decoder refuses true and false for an id
         try:
-            message_id = str(message_id)
+            message_id = str(plain.id)
         except ValueError:  # more digits than Python converts to text
             return None
-    attachments: tuple[Attachment, ...] = ()
-    if plain.attachments:
-        attachments = _plain_attachments(plain.attachments)
-        if attachments is None:
-            return None
-    sent_at = plain.sent_at
-    if sent_at is not None:
-        sent_at = _plain_timestamp(sent_at)
+    else:
+        message_id = plain.id
+    attachments = _plain_attachments(plain.attachments) if plain.attachments else ()
+    if attachments is None:
+        return None
+    sent_at = None
+    if plain.sent_at is not None:
+        sent_at = _plain_timestamp(plain.sent_at)
         if sent_at is None:
             return None
     reply_id = reply_received = None
@@ -341,7 +343,7 @@ def parse_message(obj: Any, default_id: str | None = None, strict: bool = False)
                 raise MessageError(f"{path}.name", "an attachment needs a name")
             size = item.get("size")
             if (isinstance(size, bool) or not isinstance(size, (int, float)) or size < 0
-                    or isinstance(size, float) and not size.is_integer()):
+                    or (isinstance(size, float) and not size.is_integer())):
                 found = _type_name(size) if not isinstance(size, (int, float)) or isinstance(size, bool) else size
                 raise MessageError(f"{path}.size", f"expected a whole number of bytes >= 0, found {found}")
             attachments.append(Attachment(name, int(size), _string(item, "content_type", path)))
@@ -355,7 +357,7 @@ def parse_message(obj: Any, default_id: str | None = None, strict: bool = False)
         if reply_received is None:
             raise MessageError("$.in_reply_to.received_at", "a reply needs the time the buyer's message arrived")
     message_id = obj.get("id")
-    if message_id is not None and not isinstance(message_id, (str, int)) or isinstance(message_id, bool):
+    if (message_id is not None and not isinstance(message_id, (str, int))) or isinstance(message_id, bool):
         raise MessageError("$.id", f"expected a string, found {_type_name(message_id)}")
     return Message(
         id=str(message_id) if message_id is not None else default_id,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Callable
+from collections.abc import Callable
 
-__all__ = ["messages", "messages_firing", "messages_avoiding", "evaluate", "load_test_policy", "bsm_policy", "NOW"]
+__all__ = ["NOW", "bsm_policy", "evaluate", "load_test_policy", "messages", "messages_avoiding", "messages_firing"]
 
 from .properties import NOW
 
@@ -75,15 +75,12 @@ def evaluate(policy, message: dict):
 try:
     import pytest
 except ImportError:  # pytest is optional: the strategies work without it
-    pytest = None
-
-if pytest is not None:
+    def bsm_policy():  # pragma: no cover - only without pytest
+        raise RuntimeError("the bsm_policy fixture needs pytest")
+else:
     @pytest.fixture
     def bsm_policy() -> Callable:
         """A loader: `bsm_policy()` is the bundled Amazon policy, `bsm_policy("path/to/policy.bsm")`
         a policy file; each is loaded once per session and a policy with errors fails the test
         with its diagnostics."""
         return load_test_policy
-else:
-    def bsm_policy():  # pragma: no cover - only without pytest
-        raise RuntimeError("the bsm_policy fixture needs pytest")

@@ -7,7 +7,6 @@ import datetime
 
 import attrs
 
-from ..engine.trace import explain_rule
 from ..language.examples import ExampleCase
 from ..messages.model import parse_message
 

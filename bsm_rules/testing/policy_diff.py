@@ -45,7 +45,7 @@ def boundary_corpus(policy, label: str) -> list[CorpusMessage]:
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-    from .properties import CannotDerive, draft_messages, with_context, rule_plans
+    from .properties import CannotDerive, draft_messages, rule_plans, with_context
 
     quick = settings(database=None, derandomize=True, max_examples=20, deadline=None,
                      phases=[Phase.generate], suppress_health_check=list(HealthCheck))

@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import json
+import os
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
-from ..language import ast
-from ..language.symbols import ContextSymbol, FieldSymbol, PatternSymbol
+from ..core.errors import MessageError
 from ..engine.compiler import ExpressionCompiler
 from ..engine.operations import truth
-from ..core.errors import MessageError
+from ..language import ast
+from ..language.symbols import ContextSymbol, FieldSymbol, PatternSymbol
 from ..library.registry import BUILTINS, CONTEXT, FIELDS
 from ..messages.model import parse_message
 
-__all__ = ["PropertyResult", "draft_messages", "with_context", "run_properties", "rule_plans", "benign_messages", "firing_messages",
-           "avoiding_messages", "boundary_messages", "NEUTRAL_WORDS", "LANGUAGES", "NOW"]
+__all__ = [
+    "LANGUAGES", "NEUTRAL_WORDS", "NOW", "PropertyResult", "avoiding_messages", "benign_messages", "boundary_messages",
+    "draft_messages", "firing_messages", "rule_plans", "run_properties", "with_context",
+]
 
 #: The evaluation time of generated messages (fixed, so that a failure replays identically).
 NOW = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
@@ -150,7 +155,7 @@ class _Planner:
             name: [i.name for i in (*definition.reasons, *definition.aliases)]
             for name, definition in self.checked.categories.items()
         }
-        first_category = {}
+        first_category: dict[str, str] = {}
         for name, reasons in self.categories.items():
             for reason in reasons:
                 first_category.setdefault(reason.casefold(), name)
@@ -229,20 +234,20 @@ class _Planner:
         if path == "declared_category":
             path = "category"
         if not present:
-            return [[lambda draw, d, p=path: d.remove(p)]]
+            return [[lambda draw, d: d.remove(path)]]
         if path == "in_reply_to":
             return [[lambda draw, d: d.set("in_reply_to", {"received_at": (NOW - datetime.timedelta(hours=1))
                                                               .isoformat().replace("+00:00", "Z")})]]
         if path == "html":
             return [[lambda draw, d: d.set("html", "<p>" + " ".join(NEUTRAL_WORDS[:4]) + "</p>")]]
         values = self.domain(path)
-        return [[lambda draw, d, p=path, v=values: d.set(p, draw(self.st.sampled_from(v)))]]
+        return [[lambda draw, d: d.set(path, draw(self.st.sampled_from(values)))]]
 
     def plan_Name(self, expr: ast.Name, want: bool) -> list[list[Edit]]:
         path = self.field_path(expr)
         if path is None:
             raise CannotDerive(f"`{expr.name}` as a condition")
-        return [[lambda draw, d, p=path: d.set(p, want)]]
+        return [[lambda draw, d: d.set(path, want)]]
 
     plan_AttributeAccess = plan_Name
 
@@ -295,8 +300,11 @@ class _Planner:
                     d.set("contact_reason", draw(self.st.sampled_from(reasons)))
                 return [by_reason]
         if path == "contact_reason":
-            return [lambda draw, d, c=choices: (d.remove("category"), d.set(path, draw(self.st.sampled_from(c))))]
-        return [lambda draw, d, p=path, c=choices: d.set(p, draw(self.st.sampled_from(c)))]
+            def by_contact_reason(draw, d: _Draft) -> None:
+                d.remove("category")
+                d.set(path, draw(self.st.sampled_from(choices)))
+            return [by_contact_reason]
+        return [lambda draw, d: d.set(path, draw(self.st.sampled_from(choices)))]
 
     # -- text conditions
     def text_field(self, expr) -> str:
@@ -311,10 +319,11 @@ class _Planner:
         field = self.text_field(expr.subject)
         if not want:
             return [[]]
-        known, value = self.compiler.constant(expr.pattern)
+        _known, value = self.compiler.constant(expr.pattern)
         if hasattr(value, "regex"):
             return self.phrase_plan(field, value.values, expr.position)
         symbol = self.checked.symbol_of(expr.pattern)
+        regex: ast.RegexLit | None
         if isinstance(symbol, PatternSymbol):
             regex = symbol.definition.regex
         else:
@@ -388,7 +397,7 @@ class _Planner:
             boundary = find_boundary(lambda k: _evaluate(comparison, knob[1], d, k, self.policy))
             if boundary is None:
                 raise _NoBoundary()
-            low_value, high_value, at_boundary = boundary
+            _low_value, high_value, at_boundary = boundary
             k = at_boundary if (want == high_value) else at_boundary - 1
             knob[1](d, k)
         return edit
@@ -447,7 +456,7 @@ def _evaluate(condition, set_knob, draft: _Draft, k: int, policy) -> bool | None
     return truth(condition(policy.compiled.view(message, trial.context, NOW)))
 
 
-def find_boundary(value_at: Callable[[int], bool | None]) -> tuple[bool, bool, int] | None:
+def find_boundary(value_at: Callable[[int], bool | None]) -> tuple[bool | None, bool | None, int] | None:
     """For a monotone condition over k = 0, 1, 2…: (value at 0, value after the change, the first k
     with the changed value), or None when it never changes below 2**40."""
     start = value_at(0)
@@ -655,7 +664,13 @@ def run_properties(policy, seed: int = 0, max_examples: int = 50, database: str 
 
     from ..engine.trace import explain_rule
 
-    store = DirectoryBasedExampleDatabase(database) if database else None
+    def store_of(plan: str) -> DirectoryBasedExampleDatabase | None:
+        # One database folder per plan: every plan runs the same check function, whose failure
+        # database key hypothesis derives from its source, so a shared folder would mix them.
+        if not database:
+            return None
+        return DirectoryBasedExampleDatabase(os.path.join(database, hashlib.sha256(plan.encode()).hexdigest()[:16]))
+
     results: list[PropertyResult] = []
     for rule_id in rules or policy.rule_ids:
         try:
@@ -669,10 +684,10 @@ def run_properties(policy, seed: int = 0, max_examples: int = 50, database: str 
             name = f"{rule_id}: {kind}"
             failing: dict = {}
             check = _property_check(policy, rule_id, expect_fire, failing)
-            check._hypothesis_internal_add_digest = f"{policy.name}|{rule_id}|{kind}".encode()
             # The seed goes on first: applied last, it would switch the failure database off.
             test = settings(
-                max_examples=max_examples, database=store, deadline=None, derandomize=False,
+                max_examples=max_examples, database=store_of(f"{policy.name}|{rule_id}|{kind}"), deadline=None,
+                derandomize=False,
                 suppress_health_check=list(HealthCheck), print_blob=False,
                 phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
             )(hypothesis_seed(seed)(given(draft_messages(policy, alternatives))(check)))
@@ -680,7 +695,7 @@ def run_properties(policy, seed: int = 0, max_examples: int = 50, database: str 
                 test()
             except AssertionError as error:
                 message = failing.get("message")
-                trace = ()
+                trace: tuple[str, ...] = ()
                 if message is not None:
                     trace = tuple(explain_rule(policy, rule_id, parse_message(message), None, NOW))
                 want = "fire" if expect_fire else "stay silent"

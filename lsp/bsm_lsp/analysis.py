@@ -4,7 +4,6 @@ overlay), its symbol index, and the position maps of every file it reads."""
 from __future__ import annotations
 
 import logging
-import traceback
 from pathlib import Path
 
 from pygls.uris import to_fs_path
@@ -87,8 +86,8 @@ def analyze(uri: str, version: int | None, text: str, overlay: dict[str, str],
     source = SourceFile(document_path(uri), text)
     try:
         checked = check_source(source, overlay, parse=_PARSES.parse)
-    except Exception:  # noqa: BLE001 - the core must not take the server down with it
-        log.error("checking %s failed:\n%s", uri, traceback.format_exc())
+    except Exception:  # the core must not take the server down with it
+        log.exception("checking %s failed:", uri)
         checked = _failed(source)
     return Analysis(uri, version, text, checked, codec)
 

@@ -13,7 +13,7 @@ from bsm_rules.engine import Policy
 from bsm_rules.language import CheckedPolicy
 from bsm_rules.messages import InputError, read_inputs
 
-__all__ = ["SampleRun", "evaluate_samples", "sample_files", "MAX_SAMPLES"]
+__all__ = ["MAX_SAMPLES", "SampleRun", "evaluate_samples", "sample_files"]
 
 MAX_SAMPLES = 2000
 

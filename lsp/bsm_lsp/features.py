@@ -13,8 +13,15 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from bsm_rules.core import SourceFile
-from bsm_rules.language import (ExampleCase, ast, expand_example, format_policy, format_statements, parse_source,
-                                read_source)
+from bsm_rules.language import (
+    ExampleCase,
+    ast,
+    expand_example,
+    format_policy,
+    format_statements,
+    parse_source,
+    read_source,
+)
 
 from .analysis import Analysis
 from .completion import complete
@@ -166,7 +173,7 @@ _SYMBOL_KINDS = {
 }
 
 
-def _statement_symbol(statement) -> tuple[str, str, object] | None:
+def _statement_symbol(statement) -> tuple[str, str, ast.Ident | ast.StringLit] | None:
     """(name, detail, node whose span is the selection) of a statement."""
     if isinstance(statement, ast.PolicyHeader):
         return statement.name.value or "policy", "policy", statement.name
@@ -321,7 +328,7 @@ def folding_ranges(analysis: Analysis, params: types.FoldingRangeParams) -> list
     comment_lines = sorted({c.span.line - 1 for c in unit.ast.comments
                             if not c.span.source.line_text(c.span.line)[: c.span.column - 1].strip()} if unit else ())
     block: list[int] = []
-    for line in comment_lines + [None]:
+    for line in [*comment_lines, None]:
         if line is not None and block and line == block[-1] + 1:
             block.append(line)
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from bsm_rules.language import ContextSymbol, FieldSymbol, VariableSymbol, ast, format_policy
@@ -108,25 +110,26 @@ def describe_definition(analysis: Analysis, kind: str, name: str) -> str | None:
         if message:
             lines.append(f"Message: “{message}”")
         return "\n\n".join(lines)
-    table = {"pattern": checked.patterns, "list": checked.lists, "domains": checked.domains,
-             "category": checked.categories}.get(kind)
+    tables: dict[str, Mapping[str, ast.Definition]] = {
+        "pattern": checked.patterns, "list": checked.lists, "domains": checked.domains, "category": checked.categories}
+    table = tables.get(kind)
     if kind == "reason":
         category = checked.reason_categories.get(name.casefold())
         return f"**contact reason** `{name}`" + (f" in category `{category}`" if category else "")
-    definition = table.get(name) if table is not None else None
-    if definition is None:
+    found = table.get(name) if table is not None else None
+    if found is None:
         return None
-    lines = [_code_block(definition), *_annotations_text(definition)]
-    if kind == "pattern":
-        sample = sample_match(definition.regex.pattern, definition.regex.flags)
+    lines = [_code_block(found), *_annotations_text(found)]
+    if isinstance(found, ast.PatternDef):
+        sample = sample_match(found.regex.pattern, found.regex.flags)
         if sample:
             lines.append(f"Matches, for example: “{sample}”")
-    elif kind in ("list", "domains") and definition.items:
-        lines.append(f"Matches, for example: “{definition.items[0].value}”")
-    elif kind == "category":
-        reasons = ", ".join(f"`{r.name}`" for r in definition.reasons) or "none"
+    elif isinstance(found, (ast.ListDef, ast.DomainsDef)) and found.items:
+        lines.append(f"Matches, for example: “{found.items[0].value}”")
+    elif isinstance(found, ast.CategoryDef):
+        reasons = ", ".join(f"`{r.name}`" for r in found.reasons) or "none"
         lines.append(f"Contact reasons: {reasons}")
-        if definition.aliases:
-            lines.append("Aliases: " + ", ".join(f"`{a.name}`" for a in definition.aliases))
+        if found.aliases:
+            lines.append("Aliases: " + ", ".join(f"`{a.name}`" for a in found.aliases))
     return "\n\n".join(lines)
 

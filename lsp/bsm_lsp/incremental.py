@@ -12,9 +12,9 @@ import attrs
 from bsm_rules.core import Diagnostic, SourceFile, Span
 from bsm_rules.language import STATEMENT_KEYWORDS, ast, parse_source
 
-__all__ = ["ParseCache", "statement_groups", "relocate"]
+__all__ = ["ParseCache", "relocate", "statement_groups"]
 
-_STATEMENT_START = re.compile(r"^[ \t]*(?:@|(?:%s)\b)" % "|".join(STATEMENT_KEYWORDS), re.MULTILINE)
+_STATEMENT_START = re.compile(rf"^[ \t]*(?:@|(?:{'|'.join(STATEMENT_KEYWORDS)})\b)", re.MULTILINE)
 # Below this size a whole parse is fast enough; above it, groups are parsed and cached.
 SMALL_DOCUMENT = 2_000
 
@@ -82,7 +82,7 @@ class ParseCache:
         starts = statement_groups(text)
         statements: list = []
         comments: list = []
-        for begin, end in zip(starts, starts[1:] + [len(text)]):
+        for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
             group = self._group(text[begin:end])
             if group is None:
                 return parse_source(source)

@@ -8,7 +8,7 @@ import attrs
 from bsm_rules.core import Span
 from bsm_rules.language import CheckedPolicy, ast
 
-__all__ = ["Occurrence", "SymbolIndex", "RENAMABLE", "build_index", "nodes_at", "symbol_key"]
+__all__ = ["RENAMABLE", "Occurrence", "SymbolIndex", "build_index", "nodes_at", "symbol_key"]
 
 # Kinds whose definitions live in a policy (and so can be renamed); fields and built-ins cannot.
 RENAMABLE = ("pattern", "list", "domains", "category", "reason", "rule")

@@ -4,6 +4,7 @@ LSP handler (the features are plain functions of this package's feature modules)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import inspect
@@ -192,11 +193,9 @@ class BsmLanguageServer(LanguageServer):
     # -- errors
     def log_error(self, what: str, details: str) -> None:
         log.error("%s failed:\n%s", what, details)
-        try:
+        with contextlib.suppress(Exception):  # the connection may be gone
             self.window_log_message(types.LogMessageParams(
                 type=types.MessageType.Error, message=f"bsm: {what} failed:\n{details}"))
-        except Exception:  # noqa: BLE001 - the connection may be gone
-            pass
 
     def report_server_error(self, error, source) -> None:
         log.error("server error: %s", error)

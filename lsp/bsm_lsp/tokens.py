@@ -12,7 +12,7 @@ from bsm_rules.language import ast, grammar_keywords
 
 from .analysis import Analysis
 
-__all__ = ["KEYWORDS", "LEGEND", "TOKEN_TYPES", "TOKEN_MODIFIERS", "semantic_tokens", "classified_tokens"]
+__all__ = ["KEYWORDS", "LEGEND", "TOKEN_MODIFIERS", "TOKEN_TYPES", "classified_tokens", "semantic_tokens"]
 
 TOKEN_TYPES = ["keyword", "string", "number", "regexp", "comment", "function", "property", "variable",
                "enum", "enumMember", "decorator", "namespace", "operator"]
