@@ -213,7 +213,8 @@ def test_error_squiggle_carries_the_server_diagnostic(report: dict) -> None:
 
 def test_problems_panel_lists_the_diagnostic_with_code_and_position(report: dict) -> None:
     rows = [row.split("\n") for row in report["problems"]]
-    assert rows == [["shop.bsm", "1"], ["unknown name `subjct`", "bsm", "BSM201", "[Ln 11, Col 10]"]], report["context"]
+    assert rows == [["shop.bsm", "1"], ["unknown name `subjct`", "bsm", "BSM201", "[Ln 11, Col 10]",
+                                        "help: did you mean `subject`?"]], report["context"]
 
 
 def test_status_bar_shows_the_running_server_and_its_command(report: dict) -> None:
