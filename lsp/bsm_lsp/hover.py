@@ -53,7 +53,8 @@ def hover_at(analysis: Analysis, offset: int):
                 return f"**variable** `{node.name}`: {analysis.checked.type_of(node)}", node.span
             return None
         if isinstance(node, ast.AttributeAccess) and node.name.span.start <= offset <= node.name.span.end:
-            return _describe_attribute(analysis, node), node.name.span
+            text = _describe_attribute(analysis, node)
+            return (text, node.name.span) if text else None
         if isinstance(node, ast.Call) and node.function.span.start <= offset <= node.function.span.end:
             builtin = BUILTINS.get(node.function.name)
             return (describe_builtin(builtin), node.function.span) if builtin else None

@@ -29,3 +29,10 @@ def test_navigation_hover_and_completion_answer_from_the_analysis_alone():
     assert "review_ask" in [item.label for item in completion.items]
     assert features.prepare_rename(analysis, types.PrepareRenameParams(text_document=document(),
                                                                         position=use)) == span(15, 22, 15, 32)
+
+
+def test_hover_over_an_attribute_that_does_not_exist_answers_nothing_instead_of_failing():
+    text = 'rule r error {\n  forbid body.nope\n}\n'
+    analysis = analyze(URI, 1, text, {}, PositionCodec())
+    hover = features.hover(analysis, types.HoverParams(text_document=document(), position=position(1, 15)))
+    assert hover is None or isinstance(hover.contents.value, str)
